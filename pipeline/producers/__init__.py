@@ -1,0 +1,1 @@
+"""Agency-side publishing: the producer SDK, file publishing and the synthetic scenario generator."""
