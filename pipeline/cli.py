@@ -1,0 +1,148 @@
+"""The `tracepipe` command line: one entry point, settings read once here, errors shown as one line."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.errors import TracepipeError
+from pipeline.i18n import t
+from pipeline.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+                  help="tracepipe: firearm-trace pipeline / canal de rastreo de armas de fuego")
+stack_app = typer.Typer(no_args_is_help=True, help="Local Kafka + PostgreSQL stack.")
+topics_app = typer.Typer(no_args_is_help=True, help="Pipeline topics.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+app.add_typer(stack_app, name="stack")
+app.add_typer(topics_app, name="topics")
+app.add_typer(db_app, name="db")
+
+console = Console()
+
+
+class _State:
+    """Settings for this invocation, filled by the root callback (read from the environment once)."""
+
+    settings: Settings
+
+
+STATE = _State()
+
+
+@app.callback()
+def root(lang: str = typer.Option(None, "--lang", help="en | es (default: TRACEPIPE_LANG or en)")) -> None:
+    """Read settings once for every command."""
+    settings = Settings.from_env()
+    if lang is not None:
+        if lang not in ("en", "es"):
+            raise TracepipeError(f"--lang must be 'en' or 'es', got {lang!r}")
+        settings = settings.with_changes(lang=lang)
+    STATE.settings = settings
+
+
+def _status_table(rows: list) -> Table:
+    lang = STATE.settings.lang
+    table = Table(t("component", lang), t("state", lang), t("where", lang), t("hint", lang))
+    for row in rows:
+        state = t("running", lang) if row.running else t("stopped", lang)
+        hint = "" if row.running else t("start_hint", lang)
+        table.add_row(row.name, f"[green]{state}[/]" if row.running else f"[red]{state}[/]", row.detail, hint)
+    return table
+
+
+@stack_app.command("up")
+def stack_up() -> None:
+    """Start PostgreSQL and Kafka, apply migrations, create topics (safe to run twice)."""
+    from pipeline.stack import local
+
+    report = local.up(STATE.settings)
+    lang = STATE.settings.lang
+    console.print(_status_table(report.components))
+    console.print(t("migrations_applied", lang, count=len(report.migrations_applied)))
+    console.print(t("topics_ensured", lang, created=len(report.topics_created),
+                    existing=len(report.topics_present)))
+    console.print(t("stack_up_done", lang, seconds=report.seconds))
+
+
+@stack_app.command("down")
+def stack_down() -> None:
+    """Stop the components `stack up` started (found by their pid files)."""
+    from pipeline.stack import local
+
+    local.down(STATE.settings)
+    console.print(t("stack_down_done", STATE.settings.lang))
+
+
+@stack_app.command("status")
+def stack_status() -> None:
+    """Say per component what runs, where, and how to start what doesn't; exit 1 if anything is down."""
+    from pipeline.stack import local
+
+    rows = local.status(STATE.settings)
+    console.print(_status_table(rows))
+    if not all(row.running for row in rows):
+        raise typer.Exit(1)
+
+
+@topics_app.command("ensure")
+def topics_ensure() -> None:
+    """Create every declared topic that is missing."""
+    from pipeline.topics import ensure_topics
+
+    created, present = ensure_topics(STATE.settings)
+    console.print(t("topics_ensured", STATE.settings.lang, created=len(created), existing=len(present)))
+
+
+@topics_app.command("list")
+def topics_list() -> None:
+    """Show the declared topics as the broker sees them."""
+    from pipeline.topics import describe_topics
+    from pipeline.topology import TOPICS
+
+    lang = STATE.settings.lang
+    states = describe_topics(STATE.settings, [spec.name for spec in TOPICS])
+    table = Table(t("topic", lang), t("partitions", lang), t("cleanup", lang), t("retention", lang),
+                  t("purpose", lang))
+    for spec in TOPICS:
+        state = states[spec.name]
+        table.add_row(spec.name, str(state.partitions), state.configs.get("cleanup.policy", "?"),
+                      _days(state.configs.get("retention.ms")), spec.purpose)
+    console.print(table)
+
+
+def _days(retention_ms: str | None) -> str:
+    return "-" if retention_ms is None else f"{int(retention_ms) / 86_400_000:g} d"
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Apply pending SQL migrations."""
+    from pipeline.db.migrate import migrate
+
+    applied = migrate(STATE.settings)
+    console.print(t("migrations_applied", STATE.settings.lang, count=len(applied)))
+
+
+@app.command("demo")
+def demo() -> None:
+    """Run the main job on the local stack: bring it up, create topics, show status and topics."""
+    stack_up()
+    topics_list()
+
+
+def main() -> None:
+    """Console-script entry point: known errors become one readable line and exit code 2."""
+    try:
+        app()
+    except TracepipeError as exc:
+        lang = getattr(getattr(STATE, "settings", None), "lang", "en")
+        Console(stderr=True).print(f"[bold red]{t('error', lang)}:[/] {exc}", highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""PostgreSQL access: connections and schema migrations."""

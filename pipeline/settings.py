@@ -1,0 +1,124 @@
+"""One frozen settings object, read from TRACEPIPE_* environment variables once, at the entry point."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from pipeline.errors import ConfigError
+
+PREFIX = "TRACEPIPE_"
+
+# Every environment variable tracepipe reads, with its default and meaning: the single place to look.
+ENV_VARS: dict[str, tuple[str, str]] = {
+    "STATE_DIR": (".stack", "where the local stack keeps jars, data, logs and pid files"),
+    "KAFKA_BOOTSTRAP": ("", "Kafka bootstrap servers; empty means the local broker on KAFKA_PORT"),
+    "KAFKA_PORT": ("19092", "local broker's client port (loopback)"),
+    "KAFKA_CONTROLLER_PORT": ("19093", "local broker's KRaft controller port (loopback)"),
+    "KAFKA_HEAP": ("512m", "local broker's JVM heap"),
+    "PARTITIONS": ("6", "partitions per pipeline topic"),
+    "REPLICATION": ("1", "replication factor of pipeline topics"),
+    "PG_HOST": ("127.0.0.1", "PostgreSQL host"),
+    "PG_PORT": ("15432", "PostgreSQL port"),
+    "PG_DB": ("tracepipe", "PostgreSQL database"),
+    "PG_USER": ("tracepipe", "PostgreSQL role"),
+    "PG_PASSWORD": ("tracepipe-local", "PostgreSQL password (never printed)"),
+    "JAVA": ("java", "Java executable used to run the local broker"),
+    "MVN": ("mvn", "Maven executable used to fetch the Kafka jars"),
+    "LANG": ("en", "language of user-facing text: en or es"),
+}
+
+
+class Secret(str):
+    """A string that never shows itself in repr, str or f-strings; call .reveal() to use it."""
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def __str__(self) -> str:
+        return "***"
+
+    def __format__(self, spec: str) -> str:
+        return "***"
+
+    def reveal(self) -> str:
+        """Return the real value, for the one place that must pass it on (a driver)."""
+        return str.__str__(self)
+
+
+def _int(name: str, raw: str, low: int, high: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{PREFIX}{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about tracepipe; build it with `Settings.from_env()`."""
+
+    state_dir: Path
+    kafka_port: int
+    kafka_controller_port: int
+    kafka_heap: str
+    kafka_bootstrap_override: str
+    partitions: int
+    replication: int
+    pg_host: str
+    pg_port: int
+    pg_db: str
+    pg_user: str
+    pg_password: Secret = field(repr=False)
+    java: str = "java"
+    mvn: str = "mvn"
+    lang: str = "en"
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        """Bootstrap servers for clients: the override, or the local broker."""
+        return self.kafka_bootstrap_override or f"127.0.0.1:{self.kafka_port}"
+
+    def pg_dsn(self, dbname: str | None = None, user: str | None = None) -> str:
+        """libpq connection string (contains the password: pass it to the driver, never print it)."""
+        return (
+            f"host={self.pg_host} port={self.pg_port} dbname={dbname or self.pg_db} "
+            f"user={user or self.pg_user} password={self.pg_password.reveal()} connect_timeout=5"
+        )
+
+    def with_changes(self, **changes: object) -> Settings:
+        """A copy with some fields changed (tests use it for a second, throwaway stack)."""
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate TRACEPIPE_* variables; unset ones take the defaults in ENV_VARS."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str:
+            return env.get(PREFIX + name, ENV_VARS[name][0])
+
+        lang = get("LANG").lower()
+        if lang not in ("en", "es"):
+            raise ConfigError(f"{PREFIX}LANG must be 'en' or 'es', got {lang!r}")
+        return cls(
+            state_dir=Path(get("STATE_DIR")).resolve(),
+            kafka_port=_int("KAFKA_PORT", get("KAFKA_PORT"), 1, 65535),
+            kafka_controller_port=_int("KAFKA_CONTROLLER_PORT", get("KAFKA_CONTROLLER_PORT"), 1, 65535),
+            kafka_heap=get("KAFKA_HEAP"),
+            kafka_bootstrap_override=get("KAFKA_BOOTSTRAP"),
+            partitions=_int("PARTITIONS", get("PARTITIONS"), 1, 1000),
+            replication=_int("REPLICATION", get("REPLICATION"), 1, 10),
+            pg_host=get("PG_HOST"),
+            pg_port=_int("PG_PORT", get("PG_PORT"), 1, 65535),
+            pg_db=get("PG_DB"),
+            pg_user=get("PG_USER"),
+            pg_password=Secret(get("PG_PASSWORD")),
+            java=get("JAVA"),
+            mvn=get("MVN"),
+            lang=lang,
+        )

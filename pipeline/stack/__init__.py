@@ -1,0 +1,1 @@
+"""The local stack: a real Kafka broker (KRaft) and a real PostgreSQL server, run from this project's folder."""

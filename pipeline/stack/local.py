@@ -1,0 +1,70 @@
+"""The local stack as one unit: bring every component up, down, or report on it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from pipeline.db.migrate import migrate
+from pipeline.settings import Settings
+from pipeline.stack import kafka, postgres
+from pipeline.stack.prereqs import postgres_bindir, require_executable
+from pipeline.topics import ensure_topics
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    """One row of `tracepipe stack status`."""
+
+    name: str
+    running: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class UpReport:
+    """What `stack up` did, for the CLI to print."""
+
+    components: list[ComponentStatus]
+    topics_created: list[str]
+    topics_present: list[str]
+    migrations_applied: list[str]
+    seconds: float
+
+
+def check_prerequisites(settings: Settings) -> None:
+    """Fail fast, before starting anything, if a tool the stack needs is missing."""
+    require_executable(settings.java, kafka.JAVA_HINT)
+    if not kafka.KafkaPaths.of(settings).jar_stamp.exists():
+        require_executable(settings.mvn, kafka.MVN_HINT)
+    postgres_bindir()
+
+
+def up(settings: Settings) -> UpReport:
+    """Start PostgreSQL and Kafka (idempotently), apply migrations, ensure topics."""
+    began = time.monotonic()
+    check_prerequisites(settings)
+    pg = postgres.start(settings)
+    applied = migrate(settings)
+    broker = kafka.start(settings)
+    created, present = ensure_topics(settings)
+    return UpReport(
+        [ComponentStatus("postgresql", True, pg), ComponentStatus("kafka", True, broker)],
+        created, present, applied, time.monotonic() - began,
+    )
+
+
+def down(settings: Settings) -> list[ComponentStatus]:
+    """Stop what `up` started; each row says whether it had been running."""
+    return [
+        ComponentStatus("kafka", kafka.stop(settings), "stopped"),
+        ComponentStatus("postgresql", postgres.stop(settings), "stopped"),
+    ]
+
+
+def status(settings: Settings) -> list[ComponentStatus]:
+    """Per component: running or not, and where."""
+    return [
+        ComponentStatus("postgresql", *postgres.status(settings)),
+        ComponentStatus("kafka", *kafka.status(settings)),
+    ]

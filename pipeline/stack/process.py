@@ -1,0 +1,87 @@
+"""Start, find and stop background server processes by pid file (never by process name)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipeline.errors import PrerequisiteMissing
+
+
+def read_pid(pid_file: Path) -> int | None:
+    """The pid recorded in `pid_file` if that process is still alive, else None."""
+    try:
+        pid = int(pid_file.read_text().split()[0])
+    except (FileNotFoundError, ValueError, IndexError):
+        return None
+    return pid if pid_alive(pid) else None
+
+
+def pid_alive(pid: int) -> bool:
+    """True if a process with this pid exists (and is not a zombie)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def start_detached(argv: Sequence[str], log_file: Path, pid_file: Path, cwd: Path | None = None) -> int:
+    """Start `argv` in its own session, output appended to `log_file`; record and return its pid."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(log_file, "ab") as log:
+            proc = subprocess.Popen(  # noqa: S603 - argv built by the project, no shell
+                list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cwd=cwd, start_new_session=True,
+            )
+    except FileNotFoundError as exc:
+        raise PrerequisiteMissing(f"cannot run {argv[0]!r}: not found on this machine") from exc
+    pid_file.write_text(f"{proc.pid}\n")
+    return proc.pid
+
+
+def stop_pid_file(pid_file: Path, timeout: float = 30.0) -> bool:
+    """Stop the process named by `pid_file` (TERM, then KILL after `timeout`); True if one was running."""
+    pid = read_pid(pid_file)
+    if pid is None:
+        pid_file.unlink(missing_ok=True)
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while pid_alive(pid) and time.monotonic() < deadline:
+        _reap(pid)
+        time.sleep(0.2)
+    if pid_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+        while pid_alive(pid):
+            _reap(pid)
+            time.sleep(0.1)
+    pid_file.unlink(missing_ok=True)
+    return True
+
+
+def _reap(pid: int) -> None:
+    """Collect the exit status if the process is our child, so it does not linger as a zombie."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def tail(path: Path, lines: int = 15) -> str:
+    """Last lines of a log file, for error messages."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return "(no log)"

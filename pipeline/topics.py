@@ -1,0 +1,73 @@
+"""Create the declared topics idempotently, and describe them as the broker sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from pipeline.settings import Settings
+from pipeline.topology import TOPICS, TopicSpec
+
+
+@dataclass(frozen=True)
+class TopicState:
+    """A topic as the broker reports it."""
+
+    name: str
+    partitions: int
+    configs: dict[str, str]
+
+
+def admin_client(settings: Settings) -> KafkaAdminClient:
+    """An admin client for the configured cluster (the caller closes it)."""
+    return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="tracepipe-admin")
+
+
+def new_topic(spec: TopicSpec, settings: Settings) -> NewTopic:
+    """The admin request that creates `spec` with the configured partitions and replication."""
+    return NewTopic(
+        name=spec.name,
+        num_partitions=spec.partitions or settings.partitions,
+        replication_factor=settings.replication,
+        topic_configs=spec.configs(),
+    )
+
+
+def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = TOPICS) -> tuple[list[str], list[str]]:
+    """Create every declared topic that is missing; returns (created, already present)."""
+    admin = admin_client(settings)
+    try:
+        existing = set(admin.list_topics())
+        missing = [spec for spec in specs if spec.name not in existing]
+        created: list[str] = []
+        for spec in missing:
+            try:
+                admin.create_topics([new_topic(spec, settings)])
+                created.append(spec.name)
+            except TopicAlreadyExistsError:
+                pass  # another process created it between our list and create: fine
+        present = [spec.name for spec in specs if spec.name not in created]
+        return created, present
+    finally:
+        admin.close()
+
+
+def describe_topics(settings: Settings, names: list[str]) -> dict[str, TopicState]:
+    """Partition count and topic-level (non-default) configs of each named topic."""
+    admin = admin_client(settings)
+    try:
+        partitions = {t["name"]: len(t["partitions"]) for t in admin.describe_topics(names)}
+        resources = [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
+        by_topic = admin.describe_configs(resources).get("topic", {})
+        return {
+            name: TopicState(
+                name,
+                partitions.get(name, 0),
+                {key: entry["value"] for key, entry in by_topic.get(name, {}).items()},
+            )
+            for name in names
+        }
+    finally:
+        admin.close()

@@ -1,0 +1,90 @@
+"""The whole flow on one screen: every topic, and which processor reads and writes which.
+
+Topic names are declared here and nowhere else; `tracepipe topics ensure` creates them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A Kafka topic the pipeline owns, with the configs it is created with."""
+
+    name: str
+    purpose: str
+    retention_ms: int = 7 * DAY_MS
+    compacted: bool = False
+    partitions: int | None = None  # None: the configured default (TRACEPIPE_PARTITIONS)
+
+    def configs(self) -> dict[str, str]:
+        """Topic-level configs passed to the broker at creation."""
+        if self.compacted:
+            return {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
+        return {"cleanup.policy": "delete", "retention.ms": str(self.retention_ms)}
+
+
+SEIZURES_RAW = TopicSpec("seizures.raw", "seizure events as agencies publish them (Avro)")
+SEIZURES_DEAD_LETTER = TopicSpec(
+    "seizures.dead-letter", "events that could not be processed, with reason and original bytes",
+    retention_ms=30 * DAY_MS,
+)
+SEIZURES_ENRICHED = TopicSpec("seizures.enriched", "validated, normalised seizures keyed by firearm identity")
+TRACES_REQUESTED = TopicSpec("traces.requested", "first sighting of a firearm: a trace to run")
+TRACES_RECOVERIES = TopicSpec("traces.recoveries", "later sightings attached to an open trace")
+TRACES_AT_WHOLESALER = TopicSpec("traces.at-wholesaler", "traces whose manufacturer/importer hop is known")
+TRACES_AT_DEALER = TopicSpec("traces.at-dealer", "traces whose wholesaler hop is known")
+TRACES_AT_DEALER_OOB = TopicSpec(
+    "traces.at-dealer-oob", "traces waiting on the out-of-business records search (slow path)"
+)
+TRACES_AT_PURCHASER = TopicSpec("traces.at-purchaser", "traces whose dealer sale is known")
+TRACES_COMPLETED = TopicSpec(
+    "traces.completed", "every finished trace, latest state per trace id", compacted=True
+)
+METRICS_SNAPSHOTS = TopicSpec(
+    "metrics.snapshots", "periodic metrics snapshots (Avro)", retention_ms=3 * DAY_MS
+)
+
+TOPICS: tuple[TopicSpec, ...] = (
+    SEIZURES_RAW,
+    SEIZURES_DEAD_LETTER,
+    SEIZURES_ENRICHED,
+    TRACES_REQUESTED,
+    TRACES_RECOVERIES,
+    TRACES_AT_WHOLESALER,
+    TRACES_AT_DEALER,
+    TRACES_AT_DEALER_OOB,
+    TRACES_AT_PURCHASER,
+    TRACES_COMPLETED,
+    METRICS_SNAPSHOTS,
+)
+
+
+@dataclass(frozen=True)
+class ProcessorSpec:
+    """A stream processor: the one topic it consumes and the topics it may produce to."""
+
+    name: str
+    reads: TopicSpec
+    writes: tuple[TopicSpec, ...] = field(default_factory=tuple)
+
+
+# Every stage may also write dead letters; listed explicitly where it is the main error route.
+PROCESSORS: tuple[ProcessorSpec, ...] = (
+    ProcessorSpec("validate", SEIZURES_RAW, (SEIZURES_ENRICHED, SEIZURES_DEAD_LETTER)),
+    ProcessorSpec("dedupe", SEIZURES_ENRICHED, (TRACES_REQUESTED, TRACES_RECOVERIES)),
+    ProcessorSpec("manufacturer", TRACES_REQUESTED, (TRACES_AT_WHOLESALER, TRACES_COMPLETED)),
+    ProcessorSpec("wholesaler", TRACES_AT_WHOLESALER, (TRACES_AT_DEALER, TRACES_COMPLETED)),
+    ProcessorSpec("dealer", TRACES_AT_DEALER, (TRACES_AT_PURCHASER, TRACES_AT_DEALER_OOB, TRACES_COMPLETED)),
+    ProcessorSpec("dealer_oob", TRACES_AT_DEALER_OOB, (TRACES_AT_PURCHASER, TRACES_COMPLETED)),
+    ProcessorSpec("purchaser", TRACES_AT_PURCHASER, (TRACES_COMPLETED,)),
+    ProcessorSpec("sink", TRACES_COMPLETED, ()),
+)
+
+
+def topic_names() -> list[str]:
+    """Names of every declared topic, in flow order."""
+    return [spec.name for spec in TOPICS]

@@ -1,0 +1,32 @@
+"""Shared fixtures: the real local stack (Kafka + PostgreSQL), started once per test session."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from pipeline.settings import Settings
+from pipeline.stack import kafka, local, postgres
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    """Settings from the environment (the same local stack the demo uses)."""
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def stack(settings: Settings):
+    """Bring the real stack up (idempotent); stop it at the end only if this session started it."""
+    was_running = kafka.status(settings)[0] and postgres.status(settings)[0]
+    report = local.up(settings)
+    yield report
+    if not was_running:
+        local.down(settings)
+
+
+@pytest.fixture
+def unique_name(request) -> str:
+    """A name no other test (or earlier run) uses: for topics, groups and databases."""
+    return f"t-{request.node.name[:40].replace('[', '-').replace(']', '')}-{uuid.uuid4().hex[:8]}".lower()
