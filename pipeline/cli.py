@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.errors import TracepipeError
+from pipeline.errors import ConfigError, TracepipeError
 from pipeline.i18n import t
 from pipeline.settings import Settings
 
@@ -17,9 +18,11 @@ app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_comp
 stack_app = typer.Typer(no_args_is_help=True, help="Local Kafka + PostgreSQL stack.")
 topics_app = typer.Typer(no_args_is_help=True, help="Pipeline topics.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+schemas_app = typer.Typer(no_args_is_help=True, help="Avro schemas in schemas/.")
 app.add_typer(stack_app, name="stack")
 app.add_typer(topics_app, name="topics")
 app.add_typer(db_app, name="db")
+app.add_typer(schemas_app, name="schemas")
 
 console = Console()
 
@@ -125,6 +128,56 @@ def db_migrate() -> None:
 
     applied = migrate(STATE.settings)
     console.print(t("migrations_applied", STATE.settings.lang, count=len(applied)))
+
+
+@schemas_app.command("check")
+def schemas_check() -> None:
+    """Check every schema: docs on every field, and that each newest reader reads all older versions."""
+    from pipeline.schemas import check_contract, default_registry
+
+    problems = check_contract()
+    for problem in problems:
+        console.print(f"[red]✗[/] {problem}", highlight=False)
+    registry = default_registry()
+    versions = sum(len(registry.versions(name)) for name in registry.names)
+    console.print(t("schemas_checked", STATE.settings.lang, records=len(registry.names), versions=versions,
+                    problems=len(problems)))
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command("publish")
+def publish(
+    file: Path = typer.Argument(..., help="JSON Lines (.jsonl) or CSV export of seizure events"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="validate only, send nothing"),
+    topic: str = typer.Option(None, help="topic to publish to (default: the raw seizures topic)"),
+) -> None:
+    """Validate every line of FILE and publish the valid ones; exit 1 if any line was rejected."""
+    from rich.progress import Progress
+
+    from pipeline.producers.publish_file import count_lines, publish_file
+    from pipeline.producers.publisher import SeizurePublisher
+    from pipeline.topology import SEIZURES_RAW
+
+    if not file.is_file():
+        raise ConfigError(t("file_not_found", STATE.settings.lang, path=file))
+    lang = STATE.settings.lang
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(t("publishing", lang), total=count_lines(file))
+        advance = lambda n: progress.advance(task, n)  # noqa: E731
+        if dry_run:
+            report = publish_file(file, None, advance)
+        else:
+            with SeizurePublisher(STATE.settings.kafka_bootstrap, topic or SEIZURES_RAW.name) as publisher:
+                report = publish_file(file, publisher, advance)
+    for error in report.rejected + report.warnings:
+        console.print(f"{file.name}:{error.line}: {error.field}: {error.reason(lang)}", highlight=False)
+    for reason in report.send_failures:
+        console.print(f"[red]{reason}[/]")
+    console.print(t("publish_summary", lang, lines=report.lines, published=report.published,
+                    rejected=report.rejected_lines))
+    if report.rejected or report.send_failures:
+        raise typer.Exit(1)
 
 
 @app.command("demo")

@@ -24,6 +24,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{count} migration(s) applied.",
         "es": "{count} migración(es) aplicada(s).",
     },
+    "file_not_found": {"en": "no such file: {path}", "es": "no existe el archivo: {path}"},
+    "publishing": {"en": "publishing", "es": "publicando"},
+    "publish_summary": {
+        "en": "{lines} line(s) read, {published} published, {rejected} rejected.",
+        "es": "{lines} línea(s) leída(s), {published} publicada(s), {rejected} rechazada(s).",
+    },
+    "schemas_checked": {
+        "en": "{records} record type(s), {versions} version(s): {problems} problem(s).",
+        "es": "{records} tipo(s) de registro, {versions} versión(es): {problems} problema(s).",
+    },
     "topic": {"en": "topic", "es": "tópico"},
     "partitions": {"en": "partitions", "es": "particiones"},
     "cleanup": {"en": "cleanup", "es": "limpieza"},

@@ -1,0 +1,211 @@
+"""Turn an agency export (JSON Lines or CSV, English or Spanish column names) into seizure-event datums.
+
+Every line is checked before anything is sent; a bad line becomes a LineError (line, field, reason in
+English and Spanish), never an exception, so one typo does not stop a file of thousands.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+# Top-level event fields, and the firearm / possessor sub-records, with the column names agencies use.
+EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "agency_id": ("agencia", "id_agencia"),
+    "event_id": ("folio", "id_evento"),
+    "reported_at": ("fecha_reporte", "reportado"),
+    "recovery_date": ("fecha_aseguramiento", "fecha_recuperacion"),
+    "state": ("estado", "entidad"),
+    "municipality": ("municipio",),
+    "latitude": ("latitud",),
+    "longitude": ("longitud",),
+    "crime_type": ("delito", "tipo_delito"),
+    "priority": ("prioridad",),
+    "notes": ("notas", "observaciones"),
+    "case_number": ("numero_caso", "carpeta_investigacion"),
+}
+FIREARM_COLUMNS: dict[str, tuple[str, ...]] = {
+    "manufacturer": ("fabricante", "marca"),
+    "importer": ("importador",),
+    "model": ("modelo",),
+    "caliber": ("calibre",),
+    "serial": ("serie", "numero_serie", "matricula"),
+    "firearm_type": ("tipo_arma", "tipo"),
+    "country": ("pais", "pais_origen"),
+}
+POSSESSOR_COLUMNS: dict[str, tuple[str, ...]] = {
+    "full_name": ("possessor_name", "nombre_poseedor"),
+    "birth_date": ("possessor_birth_date", "fecha_nacimiento_poseedor"),
+    "sex": ("possessor_sex", "sexo_poseedor"),
+}
+REQUIRED = ("agency_id", "event_id", "recovery_date", "state", "crime_type")
+PRIORITIES = {"ROUTINE": "ROUTINE", "RUTINA": "ROUTINE", "URGENT": "URGENT", "URGENTE": "URGENT"}
+
+REASONS: dict[str, tuple[str, str]] = {
+    "missing": ("required field is missing", "falta un campo obligatorio"),
+    "bad_date": ("not a date (expected YYYY-MM-DD)", "no es una fecha (se espera AAAA-MM-DD)"),
+    "bad_timestamp": ("not a timestamp (expected ISO 8601)", "no es una marca de tiempo (se espera ISO 8601)"),
+    "bad_number": ("not a number", "no es un número"),
+    "bad_priority": ("priority must be ROUTINE or URGENT", "la prioridad debe ser RUTINA o URGENTE"),
+    "bad_json": ("line is not a JSON object", "la línea no es un objeto JSON"),
+    "bad_type": ("must be text", "debe ser texto"),
+    "unknown_column": ("unknown column", "columna desconocida"),
+}
+
+
+@dataclass(frozen=True)
+class LineError:
+    """Why one line of an agency file was rejected (the value itself is not kept: it may be personal data)."""
+
+    line: int
+    field: str
+    code: str
+
+    def reason(self, lang: str = "en") -> str:
+        """The reason in English or Spanish."""
+        en, es = REASONS[self.code]
+        return es if lang == "es" else en
+
+
+@dataclass(frozen=True)
+class ParsedLine:
+    """One line of the file: a datum ready to encode, or the errors that keep it from being sent."""
+
+    line: int
+    datum: dict[str, Any] | None
+    errors: tuple[LineError, ...] = ()
+
+
+def _lookup(row: Mapping[str, Any], canonical: str, aliases: tuple[str, ...]) -> Any:
+    for key in (canonical, *aliases):
+        if key in row and row[key] not in ("", None):
+            return row[key]
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value).strip() or None
+
+
+def _parse_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value).strip()[:10])
+
+
+def _parse_timestamp(value: Any) -> datetime:
+    stamp = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+class _Collector:
+    """Gathers the errors of one line while its fields are converted."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.errors: list[LineError] = []
+
+    def convert(self, field: str, value: Any, parse: Any, code: str) -> Any:
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except (ValueError, TypeError):
+            self.errors.append(LineError(self.line, field, code))
+            return None
+
+
+def parse_row(row: Mapping[str, Any], line: int, now: datetime | None = None) -> ParsedLine:
+    """Convert one row (flat CSV columns or a nested JSON object) into a SeizureEvent datum."""
+    found = _Collector(line)
+    nested_firearm = row.get("firearm") if isinstance(row.get("firearm"), Mapping) else {}
+    nested_possessor = row.get("possessor") if isinstance(row.get("possessor"), Mapping) else {}
+    flat = {k: _lookup(row, k, a) for k, a in EVENT_COLUMNS.items()}
+    for key in ("agency_id", "event_id", "state", "crime_type", "municipality", "notes", "case_number"):
+        if flat[key] is not None and not isinstance(flat[key], str | int):
+            found.errors.append(LineError(line, key, "bad_type"))
+            flat[key] = None
+    for key in REQUIRED:
+        if flat[key] is None:
+            found.errors.append(LineError(line, key, "missing"))
+    firearm = {k: _text(_lookup(nested_firearm, k, ()) or _lookup(row, k, a)) for k, a in FIREARM_COLUMNS.items()}
+    possessor_raw = {k: _lookup(nested_possessor, k, ()) or _lookup(row, k, a) for k, a in POSSESSOR_COLUMNS.items()}
+    possessor = None
+    if any(v is not None for v in possessor_raw.values()):
+        possessor = {
+            "full_name": _text(possessor_raw["full_name"]),
+            "birth_date": found.convert("possessor.birth_date", possessor_raw["birth_date"], _parse_date, "bad_date"),
+            "sex": _text(possessor_raw["sex"]),
+        }
+    priority = PRIORITIES.get(str(flat["priority"] or "ROUTINE").strip().upper())
+    if priority is None:
+        found.errors.append(LineError(line, "priority", "bad_priority"))
+    datum = {
+        "agency_id": _text(flat["agency_id"]),
+        "event_id": _text(flat["event_id"]),
+        "reported_at": found.convert("reported_at", flat["reported_at"], _parse_timestamp, "bad_timestamp")
+        or now or datetime.now(UTC),
+        "recovery_date": found.convert("recovery_date", flat["recovery_date"], _parse_date, "bad_date"),
+        "state": _text(flat["state"]),
+        "municipality": _text(flat["municipality"]),
+        "latitude": found.convert("latitude", flat["latitude"], float, "bad_number"),
+        "longitude": found.convert("longitude", flat["longitude"], float, "bad_number"),
+        "crime_type": _text(flat["crime_type"]),
+        "priority": priority or "ROUTINE",
+        "firearm": firearm,
+        "possessor": possessor,
+        "notes": _text(flat["notes"]),
+        "case_number": _text(flat["case_number"]),
+    }
+    if found.errors:
+        return ParsedLine(line, None, tuple(found.errors))
+    return ParsedLine(line, datum)
+
+
+def known_columns() -> set[str]:
+    """Every column name (English and Spanish) the reader understands."""
+    names = {"firearm", "possessor"}
+    for table in (EVENT_COLUMNS, FIREARM_COLUMNS, POSSESSOR_COLUMNS):
+        for canonical, aliases in table.items():
+            names.update((canonical, *aliases))
+    return names
+
+
+def read_agency_file(path: Path, now: datetime | None = None) -> Iterator[ParsedLine]:
+    """Parse a .jsonl/.json/.ndjson or .csv file line by line (1-based line numbers as an editor shows)."""
+    if path.suffix.lower() == ".csv":
+        yield from _read_csv(path, now)
+    else:
+        yield from _read_jsonl(path, now)
+
+
+def _read_jsonl(path: Path, now: datetime | None) -> Iterator[ParsedLine]:
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for number, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                row = json.loads(text)
+            except json.JSONDecodeError:
+                row = None
+            if not isinstance(row, dict):
+                yield ParsedLine(number, None, (LineError(number, "-", "bad_json"),))
+                continue
+            yield parse_row(row, number, now)
+
+
+def _read_csv(path: Path, now: datetime | None) -> Iterator[ParsedLine]:
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = csv.DictReader(handle)
+        unknown = sorted(set(reader.fieldnames or ()) - known_columns())
+        for row in reader:
+            number = reader.line_num
+            parsed = parse_row({(k or "").strip().lower(): v for k, v in row.items()}, number, now)
+            if unknown and parsed.datum is not None and number == 2:
+                # Report unknown columns once, on the first data line, without rejecting it.
+                parsed = ParsedLine(number, parsed.datum, tuple(LineError(number, c, "unknown_column")
+                                                                for c in unknown))
+            yield parsed

@@ -1,0 +1,106 @@
+"""The agency-side SDK: publish seizure events to Kafka, confirmed by the broker before reporting success."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from pipeline.codec import encode
+from pipeline.errors import TracepipeError
+from pipeline.schemas import Record
+from pipeline.topology import SEIZURES_RAW
+
+
+class PublishError(TracepipeError):
+    """The broker did not confirm a record within the producer's retries."""
+
+
+def event_key(datum: Mapping[str, Any]) -> bytes:
+    """Kafka key of a seizure event: agency id + the agency's own event id (re-sends share it)."""
+    return f"{datum['agency_id']}:{datum['event_id']}".encode()
+
+
+@dataclass
+class PublishReport:
+    """What happened to a batch: confirmed count and failures (index, reason)."""
+
+    confirmed: int = 0
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+class SeizurePublisher:
+    """Idempotent, acks=all producer of seizure events; use as a context manager so it always closes.
+
+    kafka-python's idempotent producer (enable_idempotence) keeps retries from writing a record twice;
+    `publish_many` waits for every delivery before it returns, so "sent" always means "on the broker".
+    """
+
+    def __init__(self, bootstrap: str, topic: str = SEIZURES_RAW.name, *, retries: int = 5,
+                 client_id: str = "tracepipe-publisher") -> None:
+        self.topic = topic
+        self._producer = KafkaProducer(
+            bootstrap_servers=bootstrap, client_id=client_id, acks="all", enable_idempotence=True,
+            retries=retries, max_in_flight_requests_per_connection=5, linger_ms=5,
+            request_timeout_ms=15_000, delivery_timeout_ms=60_000,
+        )
+
+    def __enter__(self) -> SeizurePublisher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def publish(self, datum: Mapping[str, Any]) -> None:
+        """Encode and send one event; returns once the broker confirmed it, else raises PublishError."""
+        report = self.publish_many([datum])
+        if report.failed:
+            raise PublishError(report.failed[0][1])
+
+    def publish_raw(self, key: bytes | None, value: bytes) -> None:
+        """Send bytes as they are (tests and the scenario generator use it to inject garbage)."""
+        try:
+            self._producer.send(self.topic, key=key, value=value).get(timeout=60)
+        except KafkaError as exc:
+            raise PublishError(f"broker did not confirm the record: {exc}") from exc
+
+    def publish_many(self, data: Iterable[Mapping[str, Any]], on_confirmed: Callable[[int], None] | None = None,
+                     chunk: int = 2000) -> PublishReport:
+        """Encode and send many events, waiting for confirmations chunk by chunk; encoding errors are reported."""
+        report = PublishReport()
+        pending: list[tuple[int, Any]] = []
+        for index, datum in enumerate(data):
+            try:
+                value = encode(Record.SEIZURE_EVENT, datum)
+            except TracepipeError as exc:
+                report.failed.append((index, str(exc)))
+                continue
+            pending.append((index, self._producer.send(self.topic, key=event_key(datum), value=value)))
+            if len(pending) >= chunk:
+                self._confirm(pending, report, on_confirmed)
+                pending = []
+        self._confirm(pending, report, on_confirmed)
+        return report
+
+    def _confirm(self, pending: list[tuple[int, Any]], report: PublishReport,
+                 on_confirmed: Callable[[int], None] | None) -> None:
+        self._producer.flush()
+        confirmed = 0
+        for index, future in pending:
+            try:
+                future.get(timeout=60)
+            except KafkaError as exc:
+                report.failed.append((index, f"broker did not confirm the record: {exc}"))
+                continue
+            confirmed += 1
+        report.confirmed += confirmed
+        if on_confirmed and confirmed:
+            on_confirmed(confirmed)
+
+    def close(self) -> None:
+        """Flush what is pending and close the connection."""
+        self._producer.flush()
+        self._producer.close()

@@ -1,0 +1,106 @@
+"""Link sightings whose serials differ by one typo: same maker/model/caliber, close in time and place.
+
+Such a pair is *probably* one gun typed twice (FGR and a state, one digit off or two swapped), but it may
+be two guns: the rule links them for an analyst to confirm and never merges them.
+
+Finding every serial one edit away without comparing against all serials uses the deletion neighbourhood:
+two serials within one substitution, insertion, deletion or adjacent transposition always share a
+string among {serial} ∪ {serial with one character deleted}. Each trace is indexed under those keys
+(scoped by maker/model/caliber), so a lookup touches a handful of small buckets, spread over partitions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from datetime import date
+
+MAX_DAYS_APART = 60
+MAX_KM_APART = 200.0
+
+
+@dataclass(frozen=True)
+class IndexedSerial:
+    """A trace's serial as stored in one neighbourhood bucket."""
+
+    trace_id: str
+    serial: str
+    recovery_date: date
+    state_code: str | None
+    latitude: float | None
+    longitude: float | None
+
+    def to_json(self) -> dict:
+        """Plain JSON value for the table's changelog."""
+        return {**asdict(self), "recovery_date": self.recovery_date.isoformat()}
+
+    @classmethod
+    def from_json(cls, value: dict) -> IndexedSerial:
+        """Inverse of to_json."""
+        return cls(**{**value, "recovery_date": date.fromisoformat(value["recovery_date"])})
+
+
+def family_key(maker: str | None, model: str | None, caliber: str | None) -> str | None:
+    """Maker/model/caliber scope of a serial comparison; None when any part is unknown (no linking)."""
+    if not (maker and model and caliber):
+        return None
+    return f"{maker}|{model}|{caliber}"
+
+
+def neighbourhood(serial: str) -> list[str]:
+    """The serial and every string made by deleting one of its characters (deduplicated, ordered)."""
+    variants = [serial] + [serial[:i] + serial[i + 1:] for i in range(len(serial))]
+    return list(dict.fromkeys(variants))
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """True if a and b differ by exactly one substitution, insertion, deletion or adjacent transposition."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] \
+            and a[diffs[1]] == b[diffs[0]]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def close_in_time_and_place(a: IndexedSerial, b: IndexedSerial) -> bool:
+    """Recovered within MAX_DAYS_APART days, and in the same state or within MAX_KM_APART km."""
+    if abs((a.recovery_date - b.recovery_date).days) > MAX_DAYS_APART:
+        return False
+    if a.state_code is not None and a.state_code == b.state_code:
+        return True
+    coords = (a.latitude, a.longitude, b.latitude, b.longitude)
+    return all(c is not None for c in coords) and _km(*coords) <= MAX_KM_APART  # type: ignore[arg-type]
+
+
+def link_id(trace_a: str, trace_b: str) -> str:
+    """Order-independent id of a link between two traces (the same pair found twice is one link)."""
+    first, second = sorted((trace_a, trace_b))
+    return f"{first}~{second}"
+
+
+def match_bucket(bucket: list[IndexedSerial], newcomer: IndexedSerial) -> tuple[list[IndexedSerial], list[str]]:
+    """Add `newcomer` to a bucket; return (new bucket, ids of traces it should be linked to).
+
+    Idempotent: a newcomer already in the bucket (a replay) changes nothing but is matched again.
+    """
+    matches = [
+        entry.trace_id for entry in bucket
+        if entry.trace_id != newcomer.trace_id
+        and within_one_edit(entry.serial, newcomer.serial)
+        and close_in_time_and_place(entry, newcomer)
+    ]
+    if any(entry.trace_id == newcomer.trace_id for entry in bucket):
+        return bucket, matches
+    return [*bucket, newcomer], matches
