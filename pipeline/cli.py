@@ -107,12 +107,12 @@ def topics_list() -> None:
     from pipeline.topology import TOPICS
 
     lang = STATE.settings.lang
-    states = describe_topics(STATE.settings, [spec.name for spec in TOPICS])
+    states = describe_topics(STATE.settings, [STATE.settings.topic(spec.name) for spec in TOPICS])
     table = Table(t("topic", lang), t("partitions", lang), t("cleanup", lang), t("retention", lang),
                   t("purpose", lang))
     for spec in TOPICS:
-        state = states[spec.name]
-        table.add_row(spec.name, str(state.partitions), state.configs.get("cleanup.policy", "?"),
+        state = states[STATE.settings.topic(spec.name)]
+        table.add_row(state.name, str(state.partitions), state.configs.get("cleanup.policy", "?"),
                       _days(state.configs.get("retention.ms")), spec.purpose)
     console.print(table)
 
@@ -168,7 +168,8 @@ def publish(
         if dry_run:
             report = publish_file(file, None, advance)
         else:
-            with SeizurePublisher(STATE.settings.kafka_bootstrap, topic or SEIZURES_RAW.name) as publisher:
+            target = topic or STATE.settings.topic(SEIZURES_RAW.name)
+            with SeizurePublisher(STATE.settings.kafka_bootstrap, target) as publisher:
                 report = publish_file(file, publisher, advance)
     for error in report.rejected + report.warnings:
         console.print(f"{file.name}:{error.line}: {error.field}: {error.reason(lang)}", highlight=False)
@@ -178,6 +179,17 @@ def publish(
                     rejected=report.rejected_lines))
     if report.rejected or report.send_failures:
         raise typer.Exit(1)
+
+
+@app.command("worker")
+def worker(processors: str = typer.Option("all", "--processors", "-p",
+                                          help="comma-separated processors to run (default: all)")) -> None:
+    """Run stream-processor workers (one process per processor) until interrupted."""
+    from pipeline.processors.supervisor import parse_processors, supervise
+
+    names = parse_processors(processors)
+    console.print(t("workers_starting", STATE.settings.lang, names=", ".join(names)))
+    raise typer.Exit(supervise(names))
 
 
 @app.command("demo")

@@ -34,6 +34,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{records} record type(s), {versions} version(s): {problems} problem(s).",
         "es": "{records} tipo(s) de registro, {versions} versión(es): {problems} problema(s).",
     },
+    "workers_starting": {"en": "starting workers: {names}", "es": "iniciando procesadores: {names}"},
     "topic": {"en": "topic", "es": "tópico"},
     "partitions": {"en": "partitions", "es": "particiones"},
     "cleanup": {"en": "cleanup", "es": "limpieza"},

@@ -41,6 +41,9 @@ class Record(StrEnum):
     TRACE_RESULT = "io.tracepipe.TraceResult"
     DEAD_LETTER = "io.tracepipe.DeadLetter"
     METRICS_SNAPSHOT = "io.tracepipe.MetricsSnapshot"
+    RECOVERY_ATTACHED = "io.tracepipe.RecoveryAttached"
+    SERIAL_INDEX_ENTRY = "io.tracepipe.SerialIndexEntry"
+    POSSIBLE_DUPLICATE = "io.tracepipe.PossibleDuplicate"
 
 
 class SchemaContractError(TracepipeError):

@@ -28,6 +28,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "JAVA": ("java", "Java executable used to run the local broker"),
     "MVN": ("mvn", "Maven executable used to fetch the Kafka jars"),
     "LANG": ("en", "language of user-facing text: en or es"),
+    "NAMESPACE": ("", "prefix of every topic and consumer group (isolates tests and parallel demos)"),
 }
 
 
@@ -77,6 +78,15 @@ class Settings:
     java: str = "java"
     mvn: str = "mvn"
     lang: str = "en"
+    namespace: str = ""
+
+    def topic(self, name: str) -> str:
+        """Physical topic name of a declared (logical) topic name."""
+        return f"{self.namespace}{name}"
+
+    def group(self, processor: str) -> str:
+        """Consumer group (and faust app id) of a processor: one group per processor, so each scales alone."""
+        return f"{self.namespace}tracepipe-{processor}"
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -121,4 +131,5 @@ class Settings:
             java=get("JAVA"),
             mvn=get("MVN"),
             lang=lang,
+            namespace=get("NAMESPACE"),
         )

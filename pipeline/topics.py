@@ -28,7 +28,7 @@ def admin_client(settings: Settings) -> KafkaAdminClient:
 def new_topic(spec: TopicSpec, settings: Settings) -> NewTopic:
     """The admin request that creates `spec` with the configured partitions and replication."""
     return NewTopic(
-        name=spec.name,
+        name=settings.topic(spec.name),
         num_partitions=spec.partitions or settings.partitions,
         replication_factor=settings.replication,
         topic_configs=spec.configs(),
@@ -40,15 +40,15 @@ def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = TOPICS) -> 
     admin = admin_client(settings)
     try:
         existing = set(admin.list_topics())
-        missing = [spec for spec in specs if spec.name not in existing]
+        missing = [spec for spec in specs if settings.topic(spec.name) not in existing]
         created: list[str] = []
         for spec in missing:
             try:
                 admin.create_topics([new_topic(spec, settings)])
-                created.append(spec.name)
+                created.append(settings.topic(spec.name))
             except TopicAlreadyExistsError:
                 pass  # another process created it between our list and create: fine
-        present = [spec.name for spec in specs if spec.name not in created]
+        present = [settings.topic(spec.name) for spec in specs if settings.topic(spec.name) not in created]
         return created, present
     finally:
         admin.close()

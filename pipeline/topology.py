@@ -33,8 +33,19 @@ SEIZURES_DEAD_LETTER = TopicSpec(
     retention_ms=30 * DAY_MS,
 )
 SEIZURES_ENRICHED = TopicSpec("seizures.enriched", "validated, normalised seizures keyed by firearm identity")
+SEIZURES_DUPLICATES = TopicSpec(
+    "seizures.duplicates", "exact re-sends (same agency + event id), dropped from the flow but kept for counting",
+    retention_ms=30 * DAY_MS,
+)
 TRACES_REQUESTED = TopicSpec("traces.requested", "first sighting of a firearm: a trace to run")
 TRACES_RECOVERIES = TopicSpec("traces.recoveries", "later sightings attached to an open trace")
+TRACES_SERIAL_INDEX = TopicSpec(
+    "traces.serial-index", "new traces' serials filed by deletion-neighbourhood bucket (possible-duplicate search)"
+)
+TRACES_POSSIBLE_DUPLICATES = TopicSpec(
+    "traces.possible-duplicates", "pairs of traces probably entered twice with a serial typo, for an analyst",
+    compacted=True,
+)
 TRACES_AT_WHOLESALER = TopicSpec("traces.at-wholesaler", "traces whose manufacturer/importer hop is known")
 TRACES_AT_DEALER = TopicSpec("traces.at-dealer", "traces whose wholesaler hop is known")
 TRACES_AT_DEALER_OOB = TopicSpec(
@@ -52,8 +63,11 @@ TOPICS: tuple[TopicSpec, ...] = (
     SEIZURES_RAW,
     SEIZURES_DEAD_LETTER,
     SEIZURES_ENRICHED,
+    SEIZURES_DUPLICATES,
     TRACES_REQUESTED,
     TRACES_RECOVERIES,
+    TRACES_SERIAL_INDEX,
+    TRACES_POSSIBLE_DUPLICATES,
     TRACES_AT_WHOLESALER,
     TRACES_AT_DEALER,
     TRACES_AT_DEALER_OOB,
@@ -70,12 +84,17 @@ class ProcessorSpec:
     name: str
     reads: TopicSpec
     writes: tuple[TopicSpec, ...] = field(default_factory=tuple)
+    table: str | None = None  # keyed state (faust table, changelog-backed), keyed like `reads`
 
 
 # Every stage may also write dead letters; listed explicitly where it is the main error route.
 PROCESSORS: tuple[ProcessorSpec, ...] = (
-    ProcessorSpec("validate", SEIZURES_RAW, (SEIZURES_ENRICHED, SEIZURES_DEAD_LETTER)),
-    ProcessorSpec("dedupe", SEIZURES_ENRICHED, (TRACES_REQUESTED, TRACES_RECOVERIES)),
+    ProcessorSpec("intake", SEIZURES_RAW, (SEIZURES_ENRICHED, SEIZURES_DEAD_LETTER)),
+    ProcessorSpec(
+        "dedupe", SEIZURES_ENRICHED, (TRACES_REQUESTED, TRACES_RECOVERIES, SEIZURES_DUPLICATES, TRACES_SERIAL_INDEX),
+        table="firearms",
+    ),
+    ProcessorSpec("serial_linker", TRACES_SERIAL_INDEX, (TRACES_POSSIBLE_DUPLICATES,), table="serial_buckets"),
     ProcessorSpec("manufacturer", TRACES_REQUESTED, (TRACES_AT_WHOLESALER, TRACES_COMPLETED)),
     ProcessorSpec("wholesaler", TRACES_AT_WHOLESALER, (TRACES_AT_DEALER, TRACES_COMPLETED)),
     ProcessorSpec("dealer", TRACES_AT_DEALER, (TRACES_AT_PURCHASER, TRACES_AT_DEALER_OOB, TRACES_COMPLETED)),
@@ -83,6 +102,11 @@ PROCESSORS: tuple[ProcessorSpec, ...] = (
     ProcessorSpec("purchaser", TRACES_AT_PURCHASER, (TRACES_COMPLETED,)),
     ProcessorSpec("sink", TRACES_COMPLETED, ()),
 )
+
+
+def processor(name: str) -> ProcessorSpec:
+    """The declared processor called `name` (KeyError if none)."""
+    return {spec.name: spec for spec in PROCESSORS}[name]
 
 
 def topic_names() -> list[str]:

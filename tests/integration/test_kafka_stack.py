@@ -34,16 +34,16 @@ def test_produce_and_consume_round_trip(stack, settings, unique_name):
 
 
 def test_every_declared_topic_exists_with_declared_partitions_and_configs(stack, settings):
-    states = describe_topics(settings, [spec.name for spec in TOPICS])
+    states = describe_topics(settings, [settings.topic(spec.name) for spec in TOPICS])
     for spec in TOPICS:
-        state = states[spec.name]
+        state = states[settings.topic(spec.name)]
         assert state.partitions == (spec.partitions or settings.partitions), spec.name
         for key, value in spec.configs().items():
             assert state.configs.get(key) == value, (spec.name, key)
-    assert states["traces.completed"].configs["cleanup.policy"] == "compact"
+    assert states[settings.topic("traces.completed")].configs["cleanup.policy"] == "compact"
 
 
 def test_ensure_topics_is_idempotent(stack, settings):
     created, present = ensure_topics(settings)
     assert created == []
-    assert sorted(present) == sorted(spec.name for spec in TOPICS)
+    assert sorted(present) == sorted(settings.topic(spec.name) for spec in TOPICS)

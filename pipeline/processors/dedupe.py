@@ -1,0 +1,104 @@
+"""Dedupe processor: keyed by firearm identity, it opens a trace on the first sighting of a gun and attaches
+later sightings to it; exact re-sends are dropped (and recorded on their own topic, so they are counted).
+
+New traces with a usable serial are also filed in the serial index, where the serial linker looks for a
+trace whose serial is one typo away.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.codec import decode, encode
+from pipeline.processors.records import Incoming, Outgoing
+from pipeline.rules.dedupe import Decision, FirearmMemory, Sighting, decide_sighting
+from pipeline.rules.possible_duplicates import family_key, neighbourhood
+from pipeline.schemas import Record
+from pipeline.topology import SEIZURES_DUPLICATES, TRACES_RECOVERIES, TRACES_REQUESTED, TRACES_SERIAL_INDEX
+
+NAME = "dedupe"
+TABLE = "firearms"
+
+
+def recovery_of(enriched: dict[str, Any]) -> dict[str, Any]:
+    """The Recovery record of one sighting."""
+    event = enriched["event"]
+    return {
+        "agency_id": event["agency_id"],
+        "event_id": event["event_id"],
+        "recovery_date": event["recovery_date"],
+        "state_code": enriched["state_code"],
+        "municipality": event.get("municipality"),
+        "possible_duplicate": False,
+        "reported_at": event["reported_at"],
+    }
+
+
+def trace_request(trace_id: str, enriched: dict[str, Any]) -> dict[str, Any]:
+    """The TraceInFlight that starts the tracing stages (no personal data travels with it)."""
+    event = enriched["event"]
+    return {
+        "trace_id": trace_id,
+        "firearm_key": enriched["firearm_key"],
+        "priority": event.get("priority", "ROUTINE"),
+        "opened_at": enriched["received_at"],
+        "seizure": {
+            "agency_id": event["agency_id"],
+            "event_id": event["event_id"],
+            "case_number": event.get("case_number"),
+            "recovery_date": event["recovery_date"],
+            "state_code": enriched["state_code"],
+            "crime_type": event["crime_type"],
+            "crime_code": enriched["crime_code"],
+            "firearm": {
+                "maker": enriched["maker"], "importer": enriched["importer"], "model": enriched["model"],
+                "caliber": enriched["caliber"], "serial": enriched["serial"],
+                "serial_status": enriched["serial_status"], "firearm_type": enriched["firearm_type"],
+                "country": event["firearm"].get("country"),
+            },
+        },
+        "recoveries": [recovery_of(enriched)],
+        "hops": [],
+        "stage_timings": [],
+    }
+
+
+def serial_index_entries(trace_id: str, enriched: dict[str, Any]) -> list[Outgoing]:
+    """One SerialIndexEntry per deletion-neighbourhood variant of the serial (none without a full family)."""
+    family = family_key(enriched["maker"], enriched["model"], enriched["caliber"])
+    if family is None or enriched["serial_status"] != "PRESENT" or not enriched["serial"]:
+        return []
+    event = enriched["event"]
+    out = []
+    for variant in neighbourhood(enriched["serial"]):
+        bucket = f"{family}|{variant}"
+        datum = {
+            "bucket": bucket, "trace_id": trace_id, "serial": enriched["serial"],
+            "recovery_date": event["recovery_date"], "state_code": enriched["state_code"],
+            "latitude": event.get("latitude"), "longitude": event.get("longitude"),
+        }
+        out.append(Outgoing(TRACES_SERIAL_INDEX.name, bucket.encode(), encode(Record.SERIAL_INDEX_ENTRY, datum)))
+    return out
+
+
+def dedupe_step(memory_json: dict | None, incoming: Incoming) -> tuple[dict, list[Outgoing]]:
+    """One enriched seizure against its firearm's memory: (new memory, records to produce)."""
+    enriched = decode(incoming.value, Record.ENRICHED_SEIZURE)
+    event = enriched["event"]
+    sighting = Sighting(
+        firearm_key=enriched["firearm_key"],
+        event_key=f"{event['agency_id']}:{event['event_id']}",
+        source=f"{enriched['source_partition']}:{enriched['source_offset']}",
+    )
+    memory, decision = decide_sighting(FirearmMemory.from_json(memory_json), sighting)
+    trace_key = memory.trace_id.encode()
+    if decision is Decision.OPEN_TRACE:
+        request = encode(Record.TRACE_IN_FLIGHT, trace_request(memory.trace_id, enriched))
+        outputs = [Outgoing(TRACES_REQUESTED.name, trace_key, request),
+                   *serial_index_entries(memory.trace_id, enriched)]
+    elif decision is Decision.ADD_RECOVERY:
+        attached = {"trace_id": memory.trace_id, "firearm_key": sighting.firearm_key, "recovery": recovery_of(enriched)}
+        outputs = [Outgoing(TRACES_RECOVERIES.name, trace_key, encode(Record.RECOVERY_ATTACHED, attached))]
+    else:
+        outputs = [Outgoing(SEIZURES_DUPLICATES.name, sighting.source.encode(), incoming.value)]
+    return memory.to_json(), outputs

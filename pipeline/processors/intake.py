@@ -1,0 +1,41 @@
+"""Intake processor: decode and validate raw seizure events, enrich the valid ones, dead-letter the rest.
+
+Validation and enrichment run in one processor because both are stateless and per-record; the output is
+re-keyed by firearm identity so every sighting of one gun reaches the same dedupe partition.
+"""
+
+from __future__ import annotations
+
+from pipeline.codec import decode, encode
+from pipeline.errors import CodecError, UnknownSchemaError
+from pipeline.normalize import normalize_state
+from pipeline.processors.dead_letters import dead_letter
+from pipeline.processors.records import Incoming, Outgoing
+from pipeline.rules.enrich import Source, enrich_seizure
+from pipeline.rules.validate import Rejection, RejectReason, validate_seizure
+from pipeline.schemas import Record
+from pipeline.topology import SEIZURES_ENRICHED
+
+NAME = "intake"
+
+
+def decode_failure(exc: CodecError) -> Rejection:
+    """A Rejection describing why the bytes could not be decoded."""
+    reason = RejectReason.DECODE_UNKNOWN_SCHEMA if isinstance(exc, UnknownSchemaError) else RejectReason.DECODE_CORRUPT
+    return Rejection(reason, f"cannot decode the record: {exc}", f"no se puede decodificar el registro: {exc}")
+
+
+def intake_record(incoming: Incoming) -> list[Outgoing]:
+    """Raw bytes in; one enriched seizure or one dead letter out."""
+    try:
+        event = decode(incoming.value, Record.SEIZURE_EVENT)
+    except CodecError as exc:
+        return [dead_letter(incoming, decode_failure(exc), NAME)]
+    state_code = normalize_state(event.get("state"))
+    rejection = validate_seizure(event, state_code)
+    if rejection is not None:
+        return [dead_letter(incoming, rejection, NAME)]
+    source = Source(incoming.topic, incoming.partition, incoming.offset)
+    enriched = enrich_seizure(event, state_code, source, incoming.timestamp)
+    payload = encode(Record.ENRICHED_SEIZURE, enriched)
+    return [Outgoing(SEIZURES_ENRICHED.name, enriched["firearm_key"].encode(), payload)]

@@ -1,0 +1,20 @@
+"""Run one processor's faust worker in this process: `python -m pipeline.processors.run NAME`."""
+
+from __future__ import annotations
+
+import sys
+
+import faust
+
+from pipeline.processors.app import build_app
+from pipeline.settings import Settings
+
+
+def run_processor(name: str, settings: Settings, loglevel: str = "WARNING") -> None:
+    """Start the worker and block until it is stopped (SIGTERM/SIGINT)."""
+    app = build_app(settings, name)
+    faust.Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
+
+
+if __name__ == "__main__":
+    run_processor(sys.argv[1], Settings.from_env())
