@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -153,8 +154,6 @@ def publish(
     topic: str = typer.Option(None, help="topic to publish to (default: the raw seizures topic)"),
 ) -> None:
     """Validate every line of FILE and publish the valid ones; exit 1 if any line was rejected."""
-    from rich.progress import Progress
-
     from pipeline.producers.publish_file import count_lines, publish_file
     from pipeline.producers.publisher import SeizurePublisher
     from pipeline.topology import SEIZURES_RAW
@@ -162,9 +161,7 @@ def publish(
     if not file.is_file():
         raise ConfigError(t("file_not_found", STATE.settings.lang, path=file))
     lang = STATE.settings.lang
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task(t("publishing", lang), total=count_lines(file))
-        advance = lambda n: progress.advance(task, n)  # noqa: E731
+    with _progress(count_lines(file)) as advance:
         if dry_run:
             report = publish_file(file, None, advance)
         else:
@@ -190,6 +187,52 @@ def worker(processors: str = typer.Option("all", "--processors", "-p",
     names = parse_processors(processors)
     console.print(t("workers_starting", STATE.settings.lang, names=", ".join(names)))
     raise typer.Exit(supervise(names))
+
+
+@app.command("lag")
+def lag(group: list[str] = typer.Option(None, "--group", "-g", help="group name or PREFIX* (repeatable)"),
+        as_json: bool = typer.Option(False, "--json", help="print JSON instead of tables"),
+        watch: float = typer.Option(None, "--watch", help="refresh every SECONDS until Ctrl-C")) -> None:
+    """Consumer lag per group, topic, partition and stage, in messages and in seconds."""
+    from pipeline.ops.lag_cli import lag_command
+
+    lag_command(STATE.settings, group, as_json, watch, console)
+
+
+@app.command("scenario")
+def scenario(
+    days: int = typer.Option(30, "--days", min=1, max=3660, help="days of seizures to generate"),
+    seed: int = typer.Option(1, "--seed", help="same seed, same scenario"),
+    out: Path = typer.Option(None, "--out", help="folder for events.jsonl, truth.csv, firearms.csv"),
+    to_kafka: bool = typer.Option(False, "--to-kafka", help="publish the events (garbage included) to Kafka"),
+    events_per_day: float = typer.Option(70.0, "--events-per-day", min=0.1, help="average seizures per day"),
+) -> None:
+    """Generate a realistic, deterministic scenario of agency seizures (with its ground truth)."""
+    from pipeline.producers.scenario import generate_scenario, write_scenario
+
+    if out is None and not to_kafka:
+        raise ConfigError(t("scenario_needs_target", STATE.settings.lang))
+    generated = generate_scenario(days=days, seed=seed, events_per_day=events_per_day)
+    lang = STATE.settings.lang
+    if out is not None:
+        paths = write_scenario(generated, out)
+        console.print(t("scenario_written", lang, count=len(generated.events), path=paths["events"].parent))
+    if to_kafka:
+        from pipeline.producers.scenario_publish import publish_scenario
+
+        with _progress(len(generated.events)) as advance:
+            sent = publish_scenario(STATE.settings, generated.events, advance)
+        console.print(t("scenario_published", lang, count=sent))
+
+
+@contextmanager
+def _progress(total: int):
+    """A progress bar for publishing; yields the function that advances it."""
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(t("publishing", STATE.settings.lang), total=total)
+        yield lambda n: progress.advance(task, n)
 
 
 @app.command("demo")

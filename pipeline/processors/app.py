@@ -78,8 +78,9 @@ def build_app(settings: Settings, name: str) -> faust.App:
     outputs = {topic.name: _raw_topic(app, settings, topic.name) for topic in TOPICS}
     table = None
     if step.stateful:
-        # Keys stay raw bytes (faust's default key serializer); values are JSON in the changelog.
-        table = app.Table(spec.table, default=None, partitions=settings.partitions)
+        # key_type=bytes makes faust keep keys raw in the changelog (else it JSON-decodes them on recovery);
+        # values are JSON.
+        table = app.Table(spec.table, default=None, partitions=settings.partitions, key_type=bytes)
 
     @app.agent(source, name=name)
     async def move_records(stream: faust.StreamT) -> None:

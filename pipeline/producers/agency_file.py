@@ -83,13 +83,15 @@ class ParsedLine:
 
 def _lookup(row: Mapping[str, Any], canonical: str, aliases: tuple[str, ...]) -> Any:
     for key in (canonical, *aliases):
-        if key in row and row[key] not in ("", None):
-            return row[key]
+        value = row.get(key)
+        if value is not None and str(value).strip():
+            return value
     return None
 
 
 def _text(value: Any) -> str | None:
-    return None if value is None else str(value).strip() or None
+    """Text as the agency typed it (normalising is the pipeline's job), or None when blank."""
+    return None if value is None or not str(value).strip() else str(value)
 
 
 def _parse_date(value: Any) -> date:

@@ -1,4 +1,5 @@
-"""Link sightings whose serials differ by one typo: same maker/model/caliber, close in time and place.
+"""Link sightings whose serials differ by one typo: same maker and model (and caliber where both sightings
+give one), close in time and place.
 
 Such a pair is *probably* one gun typed twice (FGR and a state, one digit off or two swapped), but it may
 be two guns: the rule links them for an analyst to confirm and never merges them.
@@ -6,7 +7,7 @@ be two guns: the rule links them for an analyst to confirm and never merges them
 Finding every serial one edit away without comparing against all serials uses the deletion neighbourhood:
 two serials within one substitution, insertion, deletion or adjacent transposition always share a
 string among {serial} ∪ {serial with one character deleted}. Each trace is indexed under those keys
-(scoped by maker/model/caliber), so a lookup touches a handful of small buckets, spread over partitions.
+(scoped by maker and model), so a lookup touches a handful of small buckets, spread over partitions.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from datetime import date
+
+from pipeline.normalize import serial_edit_distance_one
 
 MAX_DAYS_APART = 60
 MAX_KM_APART = 200.0
@@ -25,6 +28,7 @@ class IndexedSerial:
 
     trace_id: str
     serial: str
+    caliber: str | None
     recovery_date: date
     state_code: str | None
     latitude: float | None
@@ -40,31 +44,25 @@ class IndexedSerial:
         return cls(**{**value, "recovery_date": date.fromisoformat(value["recovery_date"])})
 
 
-def family_key(maker: str | None, model: str | None, caliber: str | None) -> str | None:
-    """Maker/model/caliber scope of a serial comparison; None when any part is unknown (no linking)."""
-    if not (maker and model and caliber):
+def family_key(maker: str | None, model: str | None) -> str | None:
+    """Maker/model scope of a serial comparison; None when either is unknown (no linking).
+
+    Caliber is not part of the key because agencies often leave it blank; it is compared in the match.
+    """
+    if not (maker and model):
         return None
-    return f"{maker}|{model}|{caliber}"
+    return f"{maker}|{model}"
+
+
+def same_caliber(a: str | None, b: str | None) -> bool:
+    """Calibers agree, or at least one sighting did not report one."""
+    return a is None or b is None or a == b
 
 
 def neighbourhood(serial: str) -> list[str]:
     """The serial and every string made by deleting one of its characters (deduplicated, ordered)."""
     variants = [serial] + [serial[:i] + serial[i + 1:] for i in range(len(serial))]
     return list(dict.fromkeys(variants))
-
-
-def within_one_edit(a: str, b: str) -> bool:
-    """True if a and b differ by exactly one substitution, insertion, deletion or adjacent transposition."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diffs = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diffs) == 1:
-            return True
-        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] \
-            and a[diffs[1]] == b[diffs[0]]
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -98,7 +96,8 @@ def match_bucket(bucket: list[IndexedSerial], newcomer: IndexedSerial) -> tuple[
     matches = [
         entry.trace_id for entry in bucket
         if entry.trace_id != newcomer.trace_id
-        and within_one_edit(entry.serial, newcomer.serial)
+        and serial_edit_distance_one(entry.serial, newcomer.serial)
+        and same_caliber(entry.caliber, newcomer.caliber)
         and close_in_time_and_place(entry, newcomer)
     ]
     if any(entry.trace_id == newcomer.trace_id for entry in bucket):

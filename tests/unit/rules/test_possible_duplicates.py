@@ -3,6 +3,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pipeline.normalize import serial_edit_distance_one
 from pipeline.rules.possible_duplicates import (
     IndexedSerial,
     close_in_time_and_place,
@@ -10,22 +11,11 @@ from pipeline.rules.possible_duplicates import (
     link_id,
     match_bucket,
     neighbourhood,
-    within_one_edit,
 )
 
 
-def entry(trace, serial, day=1, state="14", lat=None, lon=None):
-    return IndexedSerial(trace, serial, date(2026, 10, day), state, lat, lon)
-
-
-def test_within_one_edit_cases():
-    assert within_one_edit("ABC123", "ABC124")  # substitution
-    assert within_one_edit("ABC123", "ABC213")  # adjacent swap
-    assert within_one_edit("ABC123", "ABC1234")  # insertion
-    assert within_one_edit("ABC123", "AB123")  # deletion
-    assert not within_one_edit("ABC123", "ABC123")
-    assert not within_one_edit("ABC123", "ABC321")  # two apart
-    assert not within_one_edit("ABC123", "XBC124")
+def entry(trace, serial, day=1, state="14", lat=None, lon=None, caliber="9MM"):
+    return IndexedSerial(trace, serial, caliber, date(2026, 10, day), state, lat, lon)
 
 
 serials = st.text(alphabet="ABC0123456789", min_size=2, max_size=10)
@@ -45,18 +35,25 @@ def test_every_one_edit_pair_shares_a_neighbourhood_key(serial, data):
     else:
         j = min(i + 1, len(serial) - 1)
         other = serial[:i] + serial[j] + serial[i + 1:j] + serial[i] + serial[j + 1:] if j > i else serial
-    if within_one_edit(serial, other):
+    if serial_edit_distance_one(serial, other):
         assert set(neighbourhood(serial)) & set(neighbourhood(other))
 
 
-def test_family_needs_all_three_parts():
-    assert family_key("GLOCK", "19", "9MM") == "GLOCK|19|9MM"
-    assert family_key("GLOCK", None, "9MM") is None
+def test_family_needs_maker_and_model():
+    assert family_key("GLOCK", "G19") == "GLOCK|G19"
+    assert family_key("GLOCK", None) is None
+
+
+def test_caliber_compared_only_when_both_known():
+    bucket, _ = match_bucket([], entry("T1", "ABC123", caliber=None))
+    assert match_bucket(bucket, entry("T2", "ABC124"))[1] == ["T1"]
+    bucket, _ = match_bucket([], entry("T1", "ABC123", caliber=".40SW"))
+    assert match_bucket(bucket, entry("T2", "ABC124"))[1] == []
 
 
 def test_close_in_time_and_place():
     assert close_in_time_and_place(entry("a", "X1"), entry("b", "X2", day=30))
-    months_later = IndexedSerial("b", "X2", date(2027, 3, 1), "14", None, None)
+    months_later = IndexedSerial("b", "X2", "9MM", date(2027, 3, 1), "14", None, None)
     assert not close_in_time_and_place(entry("a", "X1"), months_later)
     far = entry("b", "X2", state="08", lat=28.6, lon=-106.1)  # Chihuahua
     near = entry("c", "X3", state="10", lat=28.0, lon=-105.5)  # across the state line, ~90 km

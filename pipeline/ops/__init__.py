@@ -1,0 +1,1 @@
+"""Operations tooling: what operators run against a live pipeline (consumer lag today)."""
