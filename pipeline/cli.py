@@ -235,6 +235,28 @@ def _progress(total: int):
         yield lambda n: progress.advance(task, n)
 
 
+BENCHES = ("codec", "dedupe-memory")
+
+
+@app.command("bench")
+def bench(
+    name: str = typer.Argument(..., help=f"which benchmark: {', '.join(BENCHES)}"),
+    n: int = typer.Option(20_000, "--n", min=100, help="records (codec) or firearms (dedupe-memory)"),
+    out: Path = typer.Option(Path("reports"), "--out", help="folder for the results table"),
+) -> None:
+    """Run a benchmark and write its results table (reports/bench-NAME.md)."""
+    from pipeline.bench_report import write_results
+
+    if name == "codec":
+        from pipeline.bench_codec import run_codec_bench as run
+    elif name == "dedupe-memory":
+        from pipeline.bench_dedupe import run_dedupe_memory_bench as run
+    else:
+        raise ConfigError(t("unknown_bench", STATE.settings.lang, name=name, choices=", ".join(BENCHES)))
+    path = write_results(name, run(n), out, console)
+    console.print(str(path))
+
+
 @app.command("demo")
 def demo() -> None:
     """Run the main job on the local stack: bring it up, create topics, show status and topics."""

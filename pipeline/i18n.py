@@ -41,6 +41,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "scenario_written": {"en": "{count} event(s) written to {path}", "es": "{count} evento(s) escritos en {path}"},
     "scenario_published": {"en": "{count} event(s) published", "es": "{count} evento(s) publicados"},
+    "unknown_bench": {
+        "en": "unknown benchmark {name!r}; choose one of: {choices}",
+        "es": "prueba de rendimiento desconocida {name!r}; elija una de: {choices}",
+    },
     "topic": {"en": "topic", "es": "tópico"},
     "partitions": {"en": "partitions", "es": "particiones"},
     "cleanup": {"en": "cleanup", "es": "limpieza"},

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from pipeline.errors import StackError
 from pipeline.settings import Settings
 from pipeline.topology import TOPICS, TopicSpec
 
@@ -69,5 +71,26 @@ def describe_topics(settings: Settings, names: list[str]) -> dict[str, TopicStat
             )
             for name in names
         }
+    finally:
+        admin.close()
+
+
+def wait_for_group_coordinator(settings: Settings, timeout_s: float = 60.0) -> None:
+    """Block until the broker can coordinate consumer groups.
+
+    A fresh broker creates its offsets topic on the first group request and answers
+    CoordinatorNotAvailable until it is ready; waiting here keeps that out of every later command.
+    """
+    deadline = time.monotonic() + timeout_s
+    admin = admin_client(settings)
+    try:
+        while True:
+            try:
+                admin.list_group_offsets(f"{settings.namespace}tracepipe-warmup")
+                return
+            except KafkaError as exc:
+                if time.monotonic() > deadline:
+                    raise StackError(f"the broker cannot coordinate consumer groups yet: {exc}") from exc
+                time.sleep(0.5)
     finally:
         admin.close()

@@ -9,7 +9,7 @@ from pipeline.db.migrate import migrate
 from pipeline.settings import Settings
 from pipeline.stack import kafka, postgres
 from pipeline.stack.prereqs import postgres_bindir, require_executable
-from pipeline.topics import ensure_topics
+from pipeline.topics import ensure_topics, wait_for_group_coordinator
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ def up(settings: Settings) -> UpReport:
     applied = migrate(settings)
     broker = kafka.start(settings)
     created, present = ensure_topics(settings)
+    wait_for_group_coordinator(settings)
     return UpReport(
         [ComponentStatus("postgresql", True, pg), ComponentStatus("kafka", True, broker)],
         created, present, applied, time.monotonic() - began,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
+from kafka.errors import KafkaError
 
 from pipeline.codec import decode
 from pipeline.processors.supervisor import start_workers, stop_workers
@@ -21,14 +22,15 @@ from pipeline.topology import PROCESSORS
 class PipelineHarness:
     """A namespaced copy of the pipeline (own topics and groups) on the shared real broker."""
 
-    def __init__(self, base: Settings, processors: Iterable[str]) -> None:
+    def __init__(self, base: Settings, processors: Iterable[str], extra_env: Mapping[str, str] | None = None) -> None:
         self.settings = base.with_changes(namespace=f"t{uuid.uuid4().hex[:10]}.")
         self.processors = list(processors)
+        self.extra_env = dict(extra_env or {})  # added to the workers' environment (e.g. metrics ports)
         self.procs: list = []
         ensure_topics(self.settings)
 
     def start(self) -> None:
-        env = {**os.environ, "TRACEPIPE_NAMESPACE": self.settings.namespace}
+        env = {**os.environ, **self.extra_env, "TRACEPIPE_NAMESPACE": self.settings.namespace}
         self.procs = start_workers(self.processors, env)
 
     def stop(self) -> None:
@@ -53,6 +55,14 @@ class PipelineHarness:
                 total += ends[tp] - (done.offset if done is not None and done.offset >= 0 else 0)
         return total
 
+    def _lag_or_none(self, admin: KafkaAdminClient, consumer: KafkaConsumer) -> int | None:
+        """Lag, or None while the broker is not ready to say (a fresh broker creates its offsets topic and
+        group coordinators lazily, answering CoordinatorNotAvailable meanwhile)."""
+        try:
+            return self._lag(admin, consumer)
+        except KafkaError:
+            return None
+
     def wait_drained(self, timeout: float = 180.0, settle: float = 3.0) -> None:
         """Block until every processor's committed offsets reach the end of its input, twice in a row."""
         admin = KafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
@@ -60,9 +70,9 @@ class PipelineHarness:
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline:
-                if self._lag(admin, consumer) == 0:
+                if self._lag_or_none(admin, consumer) == 0:
                     time.sleep(settle)
-                    if self._lag(admin, consumer) == 0:
+                    if self._lag_or_none(admin, consumer) == 0:
                         return
                 time.sleep(1.0)
             raise AssertionError(f"pipeline not drained after {timeout:.0f} s (lag {self._lag(admin, consumer)})")
