@@ -9,7 +9,6 @@ bytes per firearm, so operators can size workers or move to a disk-backed store.
 from __future__ import annotations
 
 import gc
-import time
 import tracemalloc
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -48,26 +47,24 @@ def serial_bucket_table(n: int) -> dict[bytes, Any]:
     return table
 
 
-def _measure(build: Callable[[int], dict[bytes, Any]], n: int) -> tuple[int, int, float]:
+def _measure(build: Callable[[int], dict[bytes, Any]], n: int) -> tuple[int, int]:
     gc.collect()
     tracemalloc.start()
-    began = time.perf_counter()
     table = build(n)
-    seconds = time.perf_counter() - began
     gc.collect()
     used = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
-    return used, len(table), seconds
+    return used, len(table)
 
 
 def run_dedupe_memory_bench(n: int) -> list[dict[str, Any]]:
-    """One row per table: entries, MiB, bytes per firearm, MiB per million firearms, build seconds."""
+    """One row per table: entries, MiB, bytes per firearm, MiB per million firearms (no timings: tracemalloc
+    slows the build many times over)."""
     rows = []
     for name, build in (("firearms (dedupe)", firearms_table), ("serial_buckets (linker)", serial_bucket_table)):
-        used, entries, seconds = _measure(build, n)
+        used, entries = _measure(build, n)
         rows.append({
             "table": name, "firearms": n, "entries": entries, "MiB": round(used / 2**20, 1),
             "bytes_per_firearm": round(used / n), "MiB_per_million_firearms": round(used / n * 1e6 / 2**20),
-            "build_s": round(seconds, 2),
         })
     return rows

@@ -20,10 +20,12 @@ stack_app = typer.Typer(no_args_is_help=True, help="Local Kafka + PostgreSQL sta
 topics_app = typer.Typer(no_args_is_help=True, help="Pipeline topics.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 schemas_app = typer.Typer(no_args_is_help=True, help="Avro schemas in schemas/.")
+records_app = typer.Typer(no_args_is_help=True, help="Firearms-commerce records the tracing stages consult.")
 app.add_typer(stack_app, name="stack")
 app.add_typer(topics_app, name="topics")
 app.add_typer(db_app, name="db")
 app.add_typer(schemas_app, name="schemas")
+app.add_typer(records_app, name="records")
 
 console = Console()
 
@@ -145,6 +147,20 @@ def schemas_check() -> None:
                     problems=len(problems)))
     if problems:
         raise typer.Exit(1)
+
+
+@records_app.command("seed")
+def records_seed(
+    firearms: int = typer.Option(2_000, "--firearms", min=1, help="seized-gun catalogue size (the scenario's guns)"),
+    seed: int = typer.Option(1, "--seed", help="same seed as the scenario, so its guns are in the records"),
+    extra: int = typer.Option(None, "--extra", min=0, help="background guns never seized (default: as many)"),
+) -> None:
+    """Replace the records with a deterministic set consistent with the scenario generator (COPY, fast)."""
+    from pipeline.records.seed import seed_for_firearms
+
+    report = seed_for_firearms(STATE.settings, firearms, seed, extra_firearms=extra)
+    console.print(t("records_seeded", STATE.settings.lang, rows=report.total_rows,
+                    rate=report.rows_per_second, seconds=report.seconds))
 
 
 @app.command("publish")

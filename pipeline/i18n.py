@@ -45,6 +45,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "unknown benchmark {name!r}; choose one of: {choices}",
         "es": "prueba de rendimiento desconocida {name!r}; elija una de: {choices}",
     },
+    "records_seeded": {
+        "en": "{rows:,} record rows loaded in {seconds:.1f} s ({rate:,.0f} rows/s).",
+        "es": "{rows:,} filas de registros cargadas en {seconds:.1f} s ({rate:,.0f} filas/s).",
+    },
     "topic": {"en": "topic", "es": "tópico"},
     "partitions": {"en": "partitions", "es": "particiones"},
     "cleanup": {"en": "cleanup", "es": "limpieza"},

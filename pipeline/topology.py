@@ -85,6 +85,7 @@ class ProcessorSpec:
     reads: TopicSpec
     writes: tuple[TopicSpec, ...] = field(default_factory=tuple)
     table: str | None = None  # keyed state (faust table, changelog-backed), keyed like `reads`
+    also_reads: tuple[TopicSpec, ...] = field(default_factory=tuple)  # more inputs (the sink only)
 
 
 # Every stage may also write dead letters; listed explicitly where it is the main error route.
@@ -100,7 +101,7 @@ PROCESSORS: tuple[ProcessorSpec, ...] = (
     ProcessorSpec("dealer", TRACES_AT_DEALER, (TRACES_AT_PURCHASER, TRACES_AT_DEALER_OOB, TRACES_COMPLETED)),
     ProcessorSpec("dealer_oob", TRACES_AT_DEALER_OOB, (TRACES_AT_PURCHASER, TRACES_COMPLETED)),
     ProcessorSpec("purchaser", TRACES_AT_PURCHASER, (TRACES_COMPLETED,)),
-    ProcessorSpec("sink", TRACES_COMPLETED, ()),
+    ProcessorSpec("sink", TRACES_COMPLETED, (), also_reads=(TRACES_RECOVERIES, TRACES_POSSIBLE_DUPLICATES)),
 )
 
 

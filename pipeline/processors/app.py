@@ -6,16 +6,30 @@ Each processor is its own faust app and consumer group, so each scales (and show
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import faust
 
-from pipeline.processors import dedupe, intake, serial_linker
+from pipeline.ops.sensor import install_metrics
+from pipeline.processors import (
+    dedupe,
+    intake,
+    serial_linker,
+    sink,
+    stage_dealer,
+    stage_dealer_oob,
+    stage_manufacturer,
+    stage_purchaser,
+    stage_wholesaler,
+)
 from pipeline.processors.dead_letters import dead_letter
 from pipeline.processors.records import Incoming, Outgoing
+from pipeline.processors.stage_runner import RetryingConnection, stage_step
 from pipeline.rules.validate import Rejection, RejectReason
 from pipeline.settings import Settings
 from pipeline.topology import TOPICS, ProcessorSpec, processor
@@ -26,18 +40,31 @@ StatelessStep = Callable[[Incoming], list[Outgoing]]
 StatefulStep = Callable[[Any, Incoming], tuple[Any, list[Outgoing]]]
 
 
+# Batch steps return one list of outputs per input record, in order (so metrics stay per record).
+BatchStep = Callable[[list[Incoming], RetryingConnection, Settings], list[list[Outgoing]]]
+BATCH_SIZE = 200  # records per database round trip in the stages and the sink
+BATCH_WITHIN_S = 0.25  # ...or whatever arrived within this time
+
+
 @dataclass(frozen=True)
 class Step:
-    """A processor's logic: stateless `(record) -> outputs`, or stateful `(state, record) -> (state, outputs)`."""
+    """A processor's logic: per record `(record) -> outputs`; stateful `(state, record) -> (state, outputs)`;
+    or batched against PostgreSQL `(records, db, settings) -> outputs`."""
 
     function: Callable[..., Any]
-    stateful: bool = False
+    kind: str = "record"  # record | stateful | batch
 
 
 STEPS: dict[str, Step] = {
     intake.NAME: Step(intake.intake_record),
-    dedupe.NAME: Step(dedupe.dedupe_step, stateful=True),
-    serial_linker.NAME: Step(serial_linker.serial_linker_step, stateful=True),
+    dedupe.NAME: Step(dedupe.dedupe_step, "stateful"),
+    serial_linker.NAME: Step(serial_linker.serial_linker_step, "stateful"),
+    stage_manufacturer.NAME: Step(stage_step(stage_manufacturer.STAGE), "batch"),
+    stage_wholesaler.NAME: Step(stage_step(stage_wholesaler.STAGE), "batch"),
+    stage_dealer.NAME: Step(stage_step(stage_dealer.STAGE), "batch"),
+    stage_dealer_oob.NAME: Step(stage_step(stage_dealer_oob.STAGE), "batch"),
+    stage_purchaser.NAME: Step(stage_step(stage_purchaser.STAGE), "batch"),
+    sink.NAME: Step(sink.sink_batch, "batch"),
 }
 
 
@@ -74,10 +101,21 @@ def build_app(settings: Settings, name: str) -> faust.App:
         producer_acks=-1,
         web_enabled=False,
     )
-    source = _raw_topic(app, settings, spec.reads.name)
+    inputs = [settings.topic(t.name) for t in (spec.reads, *spec.also_reads)]
+    source = app.topic(*inputs, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
+                       partitions=settings.partitions)
     outputs = {topic.name: _raw_topic(app, settings, topic.name) for topic in TOPICS}
+
+    async def send_all(produced: list[Outgoing]) -> None:
+        for out in produced:
+            await outputs[out.topic].send(key=out.key, value=out.value)
+
+    observe = install_metrics(app, settings, spec)  # /metrics server + snapshots; the agent's one metrics hook
+    if step.kind == "batch":
+        _attach_batch_agent(app, source, name, step.function, settings, send_all, observe)
+        return app
     table = None
-    if step.stateful:
+    if step.kind == "stateful":
         # key_type=bytes makes faust keep keys raw in the changelog (else it JSON-decodes them on recovery);
         # values are JSON.
         table = app.Table(spec.table, default=None, partitions=settings.partitions, key_type=bytes)
@@ -86,6 +124,7 @@ def build_app(settings: Settings, name: str) -> faust.App:
     async def move_records(stream: faust.StreamT) -> None:
         async for event in stream.events():
             incoming = _incoming(event.message)
+            started = time.perf_counter()
             try:
                 if table is None:
                     produced = step.function(incoming)
@@ -94,7 +133,38 @@ def build_app(settings: Settings, name: str) -> faust.App:
                     table[incoming.key] = state
             except Exception as exc:  # noqa: BLE001 - a poison record must not stop the worker
                 produced = poison(incoming, exc, name)
-            for out in produced:
-                await outputs[out.topic].send(key=out.key, value=out.value)
+            await send_all(produced)
+            observe(incoming, produced, time.perf_counter() - started)
 
     return app
+
+
+def _attach_batch_agent(app: faust.App, source: faust.TopicT, name: str, function: BatchStep, settings: Settings,
+                        send_all: Callable[[list[Outgoing]], Any], observe: Callable[..., None]) -> None:
+    """An agent that hands batches to `function` in a worker thread (psycopg2 blocks), so lookups and
+    writes cost one round trip per batch. A batch that fails is retried record by record, and only the
+    records that still fail become dead letters."""
+    db = RetryingConnection(settings)
+
+    def run_isolated(batch: list[Incoming]) -> list[list[Outgoing]]:
+        try:
+            return function(batch, db, settings)
+        except Exception:  # noqa: BLE001 - find the poison record(s) one by one
+            produced: list[list[Outgoing]] = []
+            for incoming in batch:
+                try:
+                    produced += function([incoming], db, settings)
+                except Exception as exc:  # noqa: BLE001
+                    produced.append(poison(incoming, exc, name))
+            return produced
+
+    @app.agent(source, name=name)
+    async def move_batches(stream: faust.StreamT) -> None:
+        async for events in stream.take_events(BATCH_SIZE, within=BATCH_WITHIN_S):
+            batch = [_incoming(event.message) for event in events]
+            started = time.perf_counter()
+            produced = await asyncio.get_running_loop().run_in_executor(None, run_isolated, batch)
+            seconds = (time.perf_counter() - started) / len(batch)
+            for incoming, outputs_of_record in zip(batch, produced, strict=True):
+                await send_all(outputs_of_record)
+                observe(incoming, outputs_of_record, seconds)

@@ -1,0 +1,193 @@
+"""Metrics as observer hooks: a step observer that counts what each record became, and a faust Sensor that serves
+/metrics for the life of the worker.
+
+Why an observer at the agent loop's edge rather than a faust Sensor's event hooks
+(on_stream_event_in/out, on_send_initiated):
+
+* The observer sees the step's own `Outgoing` records, with **logical** topic names and the payloads the step
+  wrote. A Sensor sees physical (namespaced) topics, and every send of the app: table changelogs and the
+  metrics snapshots themselves would have to be filtered out, and the namespace stripped.
+* What the pipeline decided is read straight off those records: a dead letter's reason from its DeadLetter
+  payload, a dedupe decision from the topic it went to (requested / recoveries / duplicates), a trace opened,
+  a possible duplicate. The business logic (pipeline/rules, the step functions) stays free of metric calls.
+* One record in, its outputs out, one call: counts are exact by construction (no pairing of "in" and "out"
+  events whose timing faust decides), and the observer is a plain function of in-memory records, unit-tested
+  without a broker.
+* The agent loop pays one call per record; the observer never raises into it (a failure is counted in
+  tracepipe_observer_errors_total and logged).
+
+The Sensor is used for its lifecycle only: faust starts sensors with the app, before table recovery, so
+/metrics (also the Kubernetes probes' endpoint) answers while a long changelog recovery runs, and stops
+them with the app.
+
+Ports: TRACEPIPE_METRICS_PORT is a base port (default 9100; 0 disables the endpoint). Each processor listens
+on base + its index in pipeline.topology.PROCESSORS (intake 9100, dedupe 9101, serial_linker 9102, ...), so
+`tracepipe worker` running several processors, one process each, on one host does not collide. A port that
+is already taken is logged as an error and the worker runs on without the endpoint (processing matters more
+than the scrape); its snapshots still reach `metrics.snapshots`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import faust
+from faust.sensors import Sensor
+from prometheus_client import CollectorRegistry, start_http_server
+
+from pipeline.codec import decode
+from pipeline.errors import CodecError, ConfigError
+from pipeline.ops.metrics import DECISIONS, REASONS, TOPIC_NAMES, ProcessorMetrics, bounded
+from pipeline.ops.snapshots import install_snapshots, snapshot_seconds
+from pipeline.processors.records import Incoming, Outgoing
+from pipeline.rules.dedupe import Decision
+from pipeline.schemas import Record
+from pipeline.settings import Settings
+from pipeline.topology import (
+    PROCESSORS,
+    SEIZURES_DEAD_LETTER,
+    SEIZURES_DUPLICATES,
+    TRACES_COMPLETED,
+    TRACES_POSSIBLE_DUPLICATES,
+    TRACES_RECOVERIES,
+    TRACES_REQUESTED,
+    ProcessorSpec,
+)
+
+log = logging.getLogger(__name__)
+
+PORT_VAR = "TRACEPIPE_METRICS_PORT"
+DEFAULT_BASE_PORT = 9100
+METRICS_ADDRESS = "0.0.0.0"  # noqa: S104 - scraped from other hosts/pods; serves counts only, no record data
+
+# The dedupe step sends each sighting to exactly one of these topics: the topic is the decision.
+DEDUPE_DECISION_BY_TOPIC: dict[str, str] = {
+    TRACES_REQUESTED.name: str(Decision.OPEN_TRACE),
+    TRACES_RECOVERIES.name: str(Decision.ADD_RECOVERY),
+    SEIZURES_DUPLICATES.name: str(Decision.EXACT_DUPLICATE),
+}
+
+
+def metrics_port(processor_name: str, environ: Mapping[str, str],
+                 processors: Sequence[ProcessorSpec] = PROCESSORS) -> int | None:
+    """The /metrics port of `processor_name`: base port + its index in the topology; None when disabled (base 0)."""
+    raw = environ.get(PORT_VAR, str(DEFAULT_BASE_PORT)).strip() or str(DEFAULT_BASE_PORT)
+    try:
+        base = int(raw)
+    except ValueError:
+        raise ConfigError(f"{PORT_VAR} must be a whole number, got {raw!r}") from None
+    if base == 0:
+        return None
+    names = [spec.name for spec in processors]
+    if processor_name not in names:
+        raise ConfigError(f"no processor {processor_name!r} in the topology")
+    port = base + names.index(processor_name)
+    if base < 0 or port > 65535:
+        raise ConfigError(f"{PORT_VAR} must be 0 (off) or a port from 1 to {65536 - len(names)}, got {base}")
+    return port
+
+
+class StepObserver:
+    """Counts one processed record and what it became: `observer(incoming, outputs, seconds)`.
+
+    `seconds` is the time from the start of the step to its outputs being handed to the producer.
+    """
+
+    def __init__(self, metrics: ProcessorMetrics, *, reads_results: bool = False,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.metrics = metrics
+        self.reads_results = reads_results  # the input is traces.completed (the sink): count TraceResults
+        self.clock = clock
+
+    def __call__(self, incoming: Incoming, outputs: Sequence[Outgoing], seconds: float) -> None:
+        """Count `incoming` and its `outputs`; never raises."""
+        try:
+            self._observe(incoming, outputs, seconds)
+        except Exception:  # noqa: BLE001 - metrics must never stop the pipeline
+            self.metrics.observer_errors.labels(self.metrics.processor).inc()
+            log.exception("%s: metrics observer failed at offset %s", self.metrics.processor, incoming.offset)
+
+    def _observe(self, incoming: Incoming, outputs: Sequence[Outgoing], seconds: float) -> None:
+        m, name = self.metrics, self.metrics.processor
+        m.events_in.labels(name).inc()
+        for out in outputs:
+            topic = bounded(out.topic, TOPIC_NAMES)
+            m.events_out.labels(name, topic).inc()
+            if topic == SEIZURES_DEAD_LETTER.name:
+                m.dead_letters.labels(name, self._reason(out)).inc()
+            elif topic == TRACES_POSSIBLE_DUPLICATES.name:
+                m.possible_duplicates.labels(name).inc()
+            decision = DEDUPE_DECISION_BY_TOPIC.get(topic)
+            if decision is not None:
+                m.dedupe_decisions.labels(name, bounded(decision, DECISIONS)).inc()
+            if topic == TRACES_REQUESTED.name:
+                m.traces_opened.labels(name).inc()
+        if self.reads_results and not any(out.topic == SEIZURES_DEAD_LETTER.name for out in outputs):
+            self._trace_result(incoming)
+        m.step_seconds.labels(name).observe(max(0.0, seconds))
+        published = incoming.timestamp_ms / 1000
+        m.publish_to_process_seconds.labels(name).observe(max(0.0, self.clock() - published))
+        m.last_event_timestamp.labels(name).set(published)
+
+    def _trace_result(self, incoming: Incoming) -> None:
+        try:
+            result = decode(incoming.value, Record.TRACE_RESULT)
+        except CodecError:
+            self.metrics.observer_errors.labels(self.metrics.processor).inc()
+            return
+        self.metrics.observe_trace_result(result)
+
+    def _reason(self, letter: Outgoing) -> str:
+        try:
+            return bounded(decode(letter.value, Record.DEAD_LETTER)["reason_code"], REASONS)
+        except CodecError:
+            self.metrics.observer_errors.labels(self.metrics.processor).inc()
+            return "OTHER"
+
+
+class MetricsServerSensor(Sensor):
+    """Serves a registry on http://0.0.0.0:PORT/metrics from app start to app stop (a thread of its own)."""
+
+    def __init__(self, registry: CollectorRegistry, port: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.registry = registry
+        self.port = port
+        self._server: Any = None
+
+    async def on_start(self) -> None:
+        """Start the HTTP server thread (a busy port is logged, not fatal)."""
+        try:
+            self._server, _thread = start_http_server(self.port, METRICS_ADDRESS, registry=self.registry)
+        except OSError as exc:
+            log.error("cannot serve /metrics on port %s (%s); running without it", self.port, exc)
+            return
+        log.info("serving /metrics on port %s", self.port)
+
+    async def on_stop(self) -> None:
+        """Stop serving and free the port."""
+        server, self._server = self._server, None
+        if server is not None:
+            await asyncio.to_thread(server.shutdown)
+            server.server_close()
+
+
+def install_metrics(app: faust.App, settings: Settings, spec: ProcessorSpec,
+                    environ: Mapping[str, str] | None = None) -> StepObserver:
+    """Wire one worker's metrics into its faust app: /metrics server, periodic snapshots; returns the observer
+    the agent calls once per record. Reads TRACEPIPE_METRICS_PORT and TRACEPIPE_SNAPSHOT_SECONDS (call it from
+    build_app, not at import).
+    """
+    env = os.environ if environ is None else environ
+    metrics = ProcessorMetrics(spec.name)
+    port = metrics_port(spec.name, env)
+    if port is not None:
+        app.sensors.add(MetricsServerSensor(metrics.registry, port))
+    interval = snapshot_seconds(env)
+    if interval is not None:
+        install_snapshots(app, settings, metrics, interval)
+    return StepObserver(metrics, reads_results=spec.reads.name == TRACES_COMPLETED.name)

@@ -1,0 +1,155 @@
+"""Metrics of real workers on the real broker: scraped /metrics equal the scenario's ground truth exactly, the
+exposition passes `promtool check metrics`, and the snapshots on metrics.snapshots agree with the scrape."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from pipeline.ops.metrics import sample_key
+from pipeline.producers.scenario import generate_scenario
+from pipeline.rules.validate import RejectReason
+from pipeline.topology import METRICS_SNAPSHOTS, PROCESSORS, processor
+from tests.integration.harness import PipelineHarness
+from tests.integration.test_intake_dedupe import expected_counts
+
+NAMES = ("intake", "dedupe", "serial_linker")
+INDEX = {spec.name: index for index, spec in enumerate(PROCESSORS)}
+
+
+def free_base_port(count: int) -> int:
+    """A base port with `count` consecutive free ports after it (the workers bind base + topology index)."""
+    for _ in range(200):
+        base = random.randrange(20000, 60000)
+        try:
+            for port in range(base, base + count):
+                with socket.socket() as sock:
+                    sock.bind(("0.0.0.0", port))
+        except OSError:
+            continue
+        return base
+    raise AssertionError("no free range of ports for the metrics endpoints")
+
+
+def scrape(port: int, timeout: float = 60.0) -> str:
+    """The /metrics text of the worker on `port` (waits for it to come up)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+                return response.read().decode()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def samples(text: str) -> dict[str, float]:
+    """Every sample of an exposition by its key, e.g. `tracepipe_events_in_total{processor="intake"}`."""
+    return {sample_key(s): s.value for family in text_string_to_metric_families(text) for s in family.samples}
+
+
+def counter_samples(text: str) -> dict[str, int]:
+    """The monotonic samples (counter totals, histogram buckets and counts), as a snapshot's `counters` holds them."""
+    return {sample_key(s): int(s.value) for family in text_string_to_metric_families(text) for s in family.samples
+            if (family.type == "counter" and s.name.endswith("_total"))
+            or (family.type == "histogram" and s.name.endswith(("_bucket", "_count")))}
+
+
+def promtool_problems(text: str) -> str:
+    """Output of `promtool check metrics` on an exposition ('' when clean)."""
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is missing: apt-get install -y --no-install-recommends prometheus"
+    result = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)
+    return "" if result.returncode == 0 and not result.stdout.strip() else result.stdout + result.stderr
+
+
+def key(name: str, processor_name: str, **labels: str) -> str:
+    inner = ",".join(f'{k}="{v}"' for k, v in sorted({"processor": processor_name, **labels}.items()))
+    return f"{name}{{{inner}}}"
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return generate_scenario(days=2, seed=4711)
+
+
+def wait_for_snapshots(harness: PipelineHarness, after: datetime, timeout: float = 60.0) -> dict[str, dict]:
+    """The first snapshot of each processor taken after `after`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found: dict[str, dict] = {}
+        for record_key, snapshot in harness.read(METRICS_SNAPSHOTS.name):
+            assert record_key == snapshot["processor"].encode()
+            if snapshot["taken_at"] > after and snapshot["processor"] not in found:
+                found[snapshot["processor"]] = snapshot
+        if set(found) >= set(NAMES) or time.monotonic() > deadline:
+            return found
+        time.sleep(1.0)
+
+
+def test_scraped_metrics_equal_ground_truth(stack, settings, scenario):
+    base = free_base_port(len(PROCESSORS))
+    env = {"TRACEPIPE_METRICS_PORT": str(base), "TRACEPIPE_SNAPSHOT_SECONDS": "1"}
+    harness = PipelineHarness(settings, NAMES, extra_env=env)
+    harness.start()
+    try:
+        published = harness.publish(scenario.events)
+        harness.wait_drained()
+        scraped_at = datetime.now(UTC)
+        texts = {name: scrape(base + INDEX[name]) for name in NAMES}
+        snapshots = wait_for_snapshots(harness, scraped_at)
+    finally:
+        harness.stop()
+    assert published == len(scenario.events)
+    truth = expected_counts(scenario)
+    got = {name: samples(text) for name, text in texts.items()}
+    intake, dedupe, linker = got["intake"], got["dedupe"], got["serial_linker"]
+
+    # Exactly the ground truth.
+    assert intake[key("tracepipe_events_in_total", "intake")] == len(scenario.events)
+    dead = {reason: intake[key("tracepipe_dead_letters_total", "intake", reason=str(reason))]
+            for reason in RejectReason}
+    assert Counter({reason: int(n) for reason, n in dead.items() if n}) == truth["dead_letters"]
+    assert dedupe[key("tracepipe_traces_opened_total", "dedupe")] == truth["traces"]
+    decisions = {d: dedupe[key("tracepipe_dedupe_decisions_total", "dedupe", decision=d)]
+                 for d in ("OPEN_TRACE", "ADD_RECOVERY", "EXACT_DUPLICATE")}
+    assert decisions == {"OPEN_TRACE": truth["traces"], "ADD_RECOVERY": truth["recoveries"],
+                         "EXACT_DUPLICATE": truth["exact_duplicates"]}
+
+    # Every record a worker counted as produced is on its topic, and every record it read was counted.
+    on_topic = {}
+    for name in NAMES:
+        for spec in processor(name).writes:
+            on_topic[spec.name] = len(harness.read(spec.name, decoded=False))
+            assert got[name][key("tracepipe_events_out_total", name, topic=spec.name)] == on_topic[spec.name], spec.name
+        assert got[name][key("tracepipe_observer_errors_total", name)] == 0
+        assert got[name][key("tracepipe_step_duration_seconds_count", name)] == \
+            got[name][key("tracepipe_events_in_total", name)]
+        assert got[name][key("tracepipe_publish_to_process_seconds_count", name)] == \
+            got[name][key("tracepipe_events_in_total", name)]
+    assert dedupe[key("tracepipe_events_in_total", "dedupe")] == on_topic["seizures.enriched"]
+    assert linker[key("tracepipe_events_in_total", "serial_linker")] == on_topic["traces.serial-index"]
+    assert linker[key("tracepipe_possible_duplicates_total", "serial_linker")] == on_topic["traces.possible-duplicates"]
+    assert len(dict(harness.read("traces.possible-duplicates", decoded=False))) == truth["possible_duplicates"]
+
+    # A valid exposition, by Prometheus' own linter.
+    for name, text in texts.items():
+        assert promtool_problems(text) == "", name
+
+    # Snapshots: one per processor after the scrape, decoded, agreeing with it counter for counter.
+    assert set(snapshots) == set(NAMES)
+    for name, snapshot in snapshots.items():
+        assert snapshot["worker"].rsplit("-", 1)[1].isdigit()
+        assert snapshot["counters"] == counter_samples(texts[name]), name
+        gauges = {k: v for k, v in samples(texts[name]).items() if k in snapshot["gauges"]}
+        assert gauges == pytest.approx(snapshot["gauges"]), name

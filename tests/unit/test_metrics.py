@@ -1,0 +1,358 @@
+"""Metrics observer, definitions, snapshots and the /metrics server, on in-memory records (no broker)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import urllib.request
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.utils import floatToGoString
+
+from pipeline.codec import decode, encode
+from pipeline.errors import ConfigError
+from pipeline.ops.metrics import DAY_SECONDS, TIME_TO_CRIME_BUCKETS, ProcessorMetrics, flatten, sample_key
+from pipeline.ops.sensor import MetricsServerSensor, StepObserver, install_metrics, metrics_port
+from pipeline.ops.snapshots import encode_snapshot, snapshot_seconds, worker_identity
+from pipeline.processors import dedupe, intake, serial_linker
+from pipeline.processors.dead_letters import dead_letter
+from pipeline.processors.records import Incoming, Outgoing
+from pipeline.producers.publisher import event_key
+from pipeline.producers.scenario import generate_scenario
+from pipeline.rules.validate import Rejection, RejectReason
+from pipeline.schemas import Record, default_registry, sample_datum
+from pipeline.topology import (
+    PROCESSORS,
+    SEIZURES_DEAD_LETTER,
+    SEIZURES_ENRICHED,
+    TRACES_POSSIBLE_DUPLICATES,
+    TRACES_REQUESTED,
+    TRACES_SERIAL_INDEX,
+    processor,
+)
+from tests.integration.test_intake_dedupe import expected_counts
+
+NOW_MS = 1_720_000_000_000
+
+
+def value(metrics: ProcessorMetrics, name: str, **labels: str) -> float | None:
+    """One sample's value from the registry (None if the series does not exist)."""
+    return metrics.registry.get_sample_value(name, {"processor": metrics.processor, **labels})
+
+
+def incoming(value: bytes = b"x", *, topic: str = "ns.seizures.raw", offset: int = 0, ts_ms: int = NOW_MS) -> Incoming:
+    return Incoming(topic, 0, offset, b"k", value, ts_ms)
+
+
+def observer(name: str, **kwargs) -> StepObserver:
+    return StepObserver(ProcessorMetrics(name), clock=lambda: NOW_MS / 1000 + 2.5, **kwargs)
+
+
+# The observer on the real steps: counters equal the scenario's ground truth.
+
+class InMemoryPipeline:
+    """intake -> dedupe -> serial_linker in one process, offsets in order, each step watched by its observer."""
+
+    def __init__(self) -> None:
+        self.observers = {name: observer(name) for name in ("intake", "dedupe", "serial_linker")}
+        self.tables: dict[str, dict] = {"dedupe": {}, "serial_linker": {}}
+        self.topics: dict[str, list[Outgoing]] = {}
+        self.produced: Counter = Counter()  # (processor, topic) -> records
+        self.offsets: Counter = Counter()
+
+    def _deliver(self, name: str, source_topic: str, key: bytes | None, payload: bytes) -> None:
+        record = Incoming(f"ns.{source_topic}", 0, self.offsets[source_topic], key, payload, NOW_MS)
+        self.offsets[source_topic] += 1
+        if name == "intake":
+            outputs = intake.intake_record(record)
+        else:
+            step = dedupe.dedupe_step if name == "dedupe" else serial_linker.serial_linker_step
+            table = self.tables[name]
+            table[key], outputs = step(table.get(key), record)
+        self.observers[name](record, outputs, 0.001)
+        for out in outputs:
+            self.produced[name, out.topic] += 1
+            self.topics.setdefault(out.topic, []).append(out)
+            if out.topic == SEIZURES_ENRICHED.name:
+                self._deliver("dedupe", out.topic, out.key, out.value)
+            elif out.topic == TRACES_SERIAL_INDEX.name:
+                self._deliver("serial_linker", out.topic, out.key, out.value)
+
+    def publish(self, event: dict | bytes) -> None:
+        if isinstance(event, bytes):
+            self._deliver("intake", "seizures.raw", b"unparseable", event)
+        else:
+            self._deliver("intake", "seizures.raw", event_key(event), encode(Record.SEIZURE_EVENT, event))
+
+
+def test_observer_counts_equal_ground_truth():
+    scenario = generate_scenario(days=2, seed=11)
+    pipeline = InMemoryPipeline()
+    for event in scenario.events:
+        pipeline.publish(event)
+    truth = expected_counts(scenario)
+    ingest = pipeline.observers["intake"].metrics
+    dd = pipeline.observers["dedupe"].metrics
+    linker = pipeline.observers["serial_linker"].metrics
+
+    assert value(ingest, "tracepipe_events_in_total") == len(scenario.events)
+    reasons = {reason: value(ingest, "tracepipe_dead_letters_total", reason=str(reason)) for reason in RejectReason}
+    assert {reason: n for reason, n in reasons.items() if n} == dict(truth["dead_letters"])
+    assert value(dd, "tracepipe_traces_opened_total") == truth["traces"]
+    assert value(dd, "tracepipe_dedupe_decisions_total", decision="OPEN_TRACE") == truth["traces"]
+    assert value(dd, "tracepipe_dedupe_decisions_total", decision="ADD_RECOVERY") == truth["recoveries"]
+    assert value(dd, "tracepipe_dedupe_decisions_total", decision="EXACT_DUPLICATE") == truth["exact_duplicates"]
+    assert value(dd, "tracepipe_events_in_total") == len(pipeline.topics[SEIZURES_ENRICHED.name])
+    links = pipeline.topics.get(TRACES_POSSIBLE_DUPLICATES.name, [])
+    assert value(linker, "tracepipe_possible_duplicates_total") == len(links)
+    assert len({out.key for out in links}) == truth["possible_duplicates"]
+    # Every record a step produced is counted once, under its logical topic.
+    for name, obs in pipeline.observers.items():
+        for topic in {spec.name for spec in processor(name).writes} | {SEIZURES_DEAD_LETTER.name}:
+            counted = value(obs.metrics, "tracepipe_events_out_total", topic=topic)
+            assert counted == pipeline.produced[name, topic], (name, topic)
+        assert value(obs.metrics, "tracepipe_observer_errors_total") == 0
+    assert value(ingest, "tracepipe_step_duration_seconds_count") == len(scenario.events)
+
+
+# Classification of single records.
+
+def test_dead_letter_reason_is_read_from_the_payload():
+    obs = observer("intake")
+    record = incoming()
+    letters = [dead_letter(record, Rejection(RejectReason.FUTURE_DATE, "en", "es"), "intake"),
+               dead_letter(record, Rejection(RejectReason.PROCESSING_ERROR, "en", "es"), "intake")]
+    obs(record, letters, 0.01)
+    assert value(obs.metrics, "tracepipe_dead_letters_total", reason="FUTURE_DATE") == 1
+    assert value(obs.metrics, "tracepipe_dead_letters_total", reason="PROCESSING_ERROR") == 1
+    assert value(obs.metrics, "tracepipe_events_out_total", topic=SEIZURES_DEAD_LETTER.name) == 2
+    assert value(obs.metrics, "tracepipe_events_in_total") == 1
+
+
+def test_unreadable_dead_letter_and_unknown_values_stay_bounded():
+    obs = observer("intake")
+    odd = encode(Record.DEAD_LETTER, {**decode(dead_letter(incoming(), Rejection(RejectReason.MISSING_FIELD, "e", "s"),
+                                                             "intake").value), "reason_code": "TR-123456"})
+    obs(incoming(), [Outgoing(SEIZURES_DEAD_LETTER.name, b"k", b"not avro"),
+                     Outgoing(SEIZURES_DEAD_LETTER.name, b"k", odd),
+                     Outgoing("somewhere.else", b"k", b"v")], 0.0)
+    assert value(obs.metrics, "tracepipe_dead_letters_total", reason="OTHER") == 2
+    assert value(obs.metrics, "tracepipe_events_out_total", topic="OTHER") == 1
+    assert value(obs.metrics, "tracepipe_observer_errors_total") == 1
+    exposition = obs.metrics.exposition().decode()
+    assert "TR-123456" not in exposition and "somewhere.else" not in exposition
+
+
+def test_dedupe_decision_follows_the_output_topic():
+    obs = observer("dedupe")
+    obs(incoming(), [Outgoing(TRACES_REQUESTED.name, b"TR-1", b"v"), Outgoing(TRACES_SERIAL_INDEX.name, b"b", b"v"),
+                     Outgoing(TRACES_SERIAL_INDEX.name, b"c", b"v")], 0.0)
+    obs(incoming(offset=1), [Outgoing("traces.recoveries", b"TR-1", b"v")], 0.0)
+    obs(incoming(offset=2), [Outgoing("seizures.duplicates", b"0:2", b"v")], 0.0)
+    m = obs.metrics
+    assert [value(m, "tracepipe_dedupe_decisions_total", decision=d)
+            for d in ("OPEN_TRACE", "ADD_RECOVERY", "EXACT_DUPLICATE")] == [1, 1, 1]
+    assert value(m, "tracepipe_traces_opened_total") == 1
+    assert value(m, "tracepipe_events_out_total", topic=TRACES_SERIAL_INDEX.name) == 2
+    assert value(m, "tracepipe_events_in_total") == 3
+
+
+def test_latencies_and_last_event_time():
+    obs = observer("serial_linker")
+    obs(incoming(ts_ms=NOW_MS), [], 0.003)
+    obs(incoming(ts_ms=NOW_MS + 10_000, offset=1), [], -1.0)  # a clock step back is clamped, never negative
+    m = obs.metrics
+    assert value(m, "tracepipe_step_duration_seconds_count") == 2
+    assert value(m, "tracepipe_step_duration_seconds_sum") == pytest.approx(0.003)
+    assert value(m, "tracepipe_step_duration_seconds_bucket", le="0.005") == 2
+    assert value(m, "tracepipe_publish_to_process_seconds_sum") == pytest.approx(2.5)  # 2.5 s, then 0 (future)
+    assert value(m, "tracepipe_last_event_timestamp_seconds") == (NOW_MS + 10_000) / 1000
+
+
+def test_observer_never_raises_into_the_agent(caplog):
+    obs = observer("intake")
+    with caplog.at_level(logging.ERROR):
+        obs(incoming(), [Outgoing(SEIZURES_ENRICHED.name, b"k", b"v")], "not a number")  # type: ignore[arg-type]
+    assert value(obs.metrics, "tracepipe_observer_errors_total") == 1
+    assert "metrics observer failed" in caplog.text
+
+
+# Metrics fed later by the trace stages and the sink.
+
+def trace_result(**changes) -> dict:
+    return {**sample_datum(default_registry().latest(Record.TRACE_RESULT)), **changes}
+
+
+def test_trace_results_by_outcome_reason_and_time_to_crime():
+    m = ProcessorMetrics("sink")
+    m.observe_trace_result(trace_result(outcome="COMPLETED", reason="NONE", time_to_crime_days=400))
+    m.observe_trace_result(trace_result(outcome="CLOSED", reason="PRE_1968", time_to_crime_days=None))
+    m.observe_trace_result(trace_result(outcome="CLOSED", reason="SOMETHING_NEW", time_to_crime_days=20 * 365))
+    assert value(m, "tracepipe_trace_outcomes_total", outcome="COMPLETED", reason="NONE") == 1
+    assert value(m, "tracepipe_trace_outcomes_total", outcome="CLOSED", reason="PRE_1968") == 1
+    assert value(m, "tracepipe_trace_outcomes_total", outcome="CLOSED", reason="OTHER") == 1
+    assert value(m, "tracepipe_time_to_crime_seconds_count") == 2
+    assert value(m, "tracepipe_time_to_crime_seconds_bucket", le=floatToGoString(2 * 365 * DAY_SECONDS)) == 1
+    assert TIME_TO_CRIME_BUCKETS[-1] == 30 * 365 * DAY_SECONDS
+
+
+def test_sink_observer_counts_the_trace_results_it_reads():
+    obs = observer("sink", reads_results=True)
+    payload = encode(Record.TRACE_RESULT, trace_result(outcome="COMPLETED", reason="NONE", time_to_crime_days=30))
+    obs(incoming(payload, topic="ns.traces.completed"), [], 0.01)
+    obs(incoming(b"garbage", topic="ns.traces.completed", offset=1),
+        [dead_letter(incoming(b"garbage"), Rejection(RejectReason.DECODE_CORRUPT, "e", "s"), "sink")], 0.01)
+    assert value(obs.metrics, "tracepipe_trace_outcomes_total", outcome="COMPLETED", reason="NONE") == 1
+    assert value(obs.metrics, "tracepipe_time_to_crime_seconds_count") == 1
+    assert value(obs.metrics, "tracepipe_observer_errors_total") == 0
+
+
+def test_lookups_and_database_errors_by_stage():
+    m = ProcessorMetrics("dealer")
+    assert value(m, "tracepipe_records_lookups_total", stage="dealer", outcome="found") == 0  # series pre-created
+    m.record_lookup("dealer", "found")
+    m.record_lookup("dealer_oob", "not_found")
+    m.record_lookup("TR-ABC", "maybe")
+    m.database_error("dealer")
+    assert value(m, "tracepipe_records_lookups_total", stage="dealer", outcome="found") == 1
+    assert value(m, "tracepipe_records_lookups_total", stage="dealer_oob", outcome="not_found") == 1
+    assert value(m, "tracepipe_records_lookups_total", stage="OTHER", outcome="OTHER") == 1
+    assert value(m, "tracepipe_database_errors_total", stage="dealer") == 1
+
+
+def test_every_metric_is_prefixed_and_labelled_by_processor():
+    m = ProcessorMetrics("dedupe")
+    families = list(text_string_to_metric_families(m.exposition().decode()))
+    assert len({f.name for f in families if f.type != "gauge" or not f.name.endswith("_created")}) >= 14
+    for family in families:
+        assert family.name.startswith("tracepipe_")
+        for sample in family.samples:
+            assert sample.labels["processor"] == "dedupe"
+            assert set(sample.labels) <= {"processor", "topic", "reason", "outcome", "decision", "stage", "le"}
+    # Known series exist at zero before the first record.
+    assert value(m, "tracepipe_dedupe_decisions_total", decision="EXACT_DUPLICATE") == 0
+    assert value(m, "tracepipe_events_out_total", topic="traces.serial-index") == 0
+
+
+# Settings read from the environment.
+
+def test_metrics_port_is_base_plus_topology_index():
+    names = [spec.name for spec in PROCESSORS]
+    assert metrics_port("intake", {}) == 9100
+    assert metrics_port("dedupe", {"TRACEPIPE_METRICS_PORT": "9200"}) == 9200 + names.index("dedupe")
+    assert metrics_port("sink", {"TRACEPIPE_METRICS_PORT": "20000"}) == 20000 + len(names) - 1
+    assert metrics_port("intake", {"TRACEPIPE_METRICS_PORT": "0"}) is None
+    for bad in ("abc", "-1", "65535"):
+        with pytest.raises(ConfigError):
+            metrics_port("sink", {"TRACEPIPE_METRICS_PORT": bad})
+    with pytest.raises(ConfigError):
+        metrics_port("nonesuch", {})
+
+
+def test_snapshot_seconds():
+    assert snapshot_seconds({}) == 10.0
+    assert snapshot_seconds({"TRACEPIPE_SNAPSHOT_SECONDS": "2.5"}) == 2.5
+    assert snapshot_seconds({"TRACEPIPE_SNAPSHOT_SECONDS": "0"}) is None
+    for bad in ("soon", "-1", "nan"):
+        with pytest.raises(ConfigError):
+            snapshot_seconds({"TRACEPIPE_SNAPSHOT_SECONDS": bad})
+
+
+# Snapshots.
+
+def scraped_counters(text: str) -> dict[str, int]:
+    return {sample_key(s): int(s.value) for f in text_string_to_metric_families(text) for s in f.samples
+            if (f.type == "counter" and s.name.endswith("_total"))
+            or (f.type == "histogram" and s.name.endswith(("_bucket", "_count")))}
+
+
+def test_snapshot_decodes_and_matches_the_exposition():
+    obs = observer("intake")
+    obs(incoming(), [dead_letter(incoming(), Rejection(RejectReason.UNKNOWN_STATE, "e", "s"), "intake")], 0.02)
+    taken = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)
+    key, payload = encode_snapshot(obs.metrics, worker_identity(), taken)
+    snapshot = decode(payload, Record.METRICS_SNAPSHOT)
+    assert key == b"intake"
+    assert snapshot["processor"] == "intake" and snapshot["taken_at"] == taken
+    assert snapshot["worker"].endswith(f"-{__import__('os').getpid()}")
+    assert snapshot["counters"] == scraped_counters(obs.metrics.exposition().decode())
+    assert snapshot["counters"]['tracepipe_dead_letters_total{processor="intake",reason="UNKNOWN_STATE"}'] == 1
+    assert snapshot["gauges"]['tracepipe_step_duration_seconds_sum{processor="intake"}'] == pytest.approx(0.02)
+    assert not any(name.endswith("_created") or "_created{" in name for name in snapshot["gauges"])
+    assert flatten(obs.metrics.registry) == (snapshot["counters"], snapshot["gauges"])
+
+
+# The HTTP endpoint and the hook in build_app.
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_server_sensor_serves_metrics_and_tolerates_a_busy_port(caplog):
+    metrics = ProcessorMetrics("intake")
+    metrics.events_in.labels("intake").inc(3)
+    port = free_port()
+
+    async def run() -> tuple[str, str]:
+        sensor, rival = MetricsServerSensor(metrics.registry, port), MetricsServerSensor(metrics.registry, port)
+        await sensor.on_start()
+        try:
+            with caplog.at_level(logging.ERROR):
+                await rival.on_start()  # port taken: logged, not raised
+            body = await asyncio.to_thread(
+                lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode())
+        finally:
+            await rival.on_stop()
+            await sensor.on_stop()
+        return body, caplog.text
+
+    body, logged = asyncio.run(run())
+    assert 'tracepipe_events_in_total{processor="intake"} 3.0' in body
+    assert f"cannot serve /metrics on port {port}" in logged
+    with socket.socket() as sock:  # stopped: the port can be bound again (as the server binds it: reuse-address)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("0.0.0.0", port))
+
+
+def test_install_metrics_wires_the_server_and_the_snapshot_timer(settings_for_build):
+    import faust
+
+    app = faust.App("t-metrics-install", broker="kafka://127.0.0.1:1", store="memory://", web_enabled=False)
+    spec = processor("dedupe")
+    observe = install_metrics(app, settings_for_build, spec,
+                              {"TRACEPIPE_METRICS_PORT": "30000", "TRACEPIPE_SNAPSHOT_SECONDS": "5"})
+    servers = [s for s in app.sensors if isinstance(s, MetricsServerSensor)]
+    assert [s.port for s in servers] == [30000 + [p.name for p in PROCESSORS].index("dedupe")]
+    assert len(app._app_tasks) == 1  # the snapshot timer
+    assert isinstance(observe, StepObserver) and observe.metrics.processor == "dedupe"
+
+    quiet = faust.App("t-metrics-off", broker="kafka://127.0.0.1:1", store="memory://", web_enabled=False)
+    install_metrics(quiet, settings_for_build, spec, {"TRACEPIPE_METRICS_PORT": "0", "TRACEPIPE_SNAPSHOT_SECONDS": "0"})
+    assert not [s for s in quiet.sensors if isinstance(s, MetricsServerSensor)] and not quiet._app_tasks
+
+
+def test_build_app_calls_the_hook(monkeypatch, settings_for_build):
+    from pipeline.processors import app as app_module
+
+    seen = []
+
+    def fake_install(app, settings, spec):
+        seen.append(spec.name)
+        return lambda *args: None
+
+    monkeypatch.setattr(app_module, "install_metrics", fake_install)
+    app_module.build_app(settings_for_build, "serial_linker")
+    assert seen == ["serial_linker"]
+
+
+@pytest.fixture
+def settings_for_build():
+    from pipeline.settings import Settings
+
+    return Settings.from_env({})
