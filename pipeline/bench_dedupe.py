@@ -17,7 +17,7 @@ from typing import Any
 from pipeline.rules.dedupe import Sighting, decide_sighting
 from pipeline.rules.possible_duplicates import IndexedSerial, family_key, match_bucket, neighbourhood
 
-FAMILY = family_key("GLOCK", "G19")
+FAMILY = family_key("GLOCK")
 
 
 def _serial(i: int) -> str:
@@ -39,7 +39,8 @@ def serial_bucket_table(n: int) -> dict[bytes, Any]:
     table: dict[bytes, Any] = {}
     day = date(2024, 7, 1)
     for i in range(n):
-        entry = IndexedSerial(f"TR-{i:020d}", _serial(i), "9MM", day + timedelta(days=i % 365), "14", 20.6, -103.3)
+        recovered = day + timedelta(days=i % 365)
+        entry = IndexedSerial(f"TR-{i:020d}", _serial(i), "G19", "9MM", recovered, "14", 20.6, -103.3)
         for variant in neighbourhood(entry.serial):
             key = f"{FAMILY}|{variant}".encode()
             bucket, _ = match_bucket([IndexedSerial.from_json(e) for e in table.get(key, [])], entry)

@@ -40,7 +40,7 @@ import faust
 from faust.sensors import Sensor
 from prometheus_client import CollectorRegistry, start_http_server
 
-from pipeline.codec import decode
+from pipeline.codec import decode, writer_schema
 from pipeline.errors import CodecError, ConfigError
 from pipeline.ops.metrics import DECISIONS, REASONS, TOPIC_NAMES, ProcessorMetrics, bounded
 from pipeline.ops.snapshots import install_snapshots, snapshot_seconds
@@ -101,7 +101,7 @@ class StepObserver:
     def __init__(self, metrics: ProcessorMetrics, *, reads_results: bool = False,
                  clock: Callable[[], float] = time.time) -> None:
         self.metrics = metrics
-        self.reads_results = reads_results  # the input is traces.completed (the sink): count TraceResults
+        self.reads_results = reads_results  # traces.completed is an input (the sink): count its TraceResults
         self.clock = clock
 
     def __call__(self, incoming: Incoming, outputs: Sequence[Outgoing], seconds: float) -> None:
@@ -135,7 +135,10 @@ class StepObserver:
         m.last_event_timestamp.labels(name).set(published)
 
     def _trace_result(self, incoming: Incoming) -> None:
+        """Count a TraceResult input; the sink's other inputs (recoveries, possible duplicates) are left alone."""
         try:
+            if writer_schema(incoming.value).name != Record.TRACE_RESULT:
+                return
             result = decode(incoming.value, Record.TRACE_RESULT)
         except CodecError:
             self.metrics.observer_errors.labels(self.metrics.processor).inc()
@@ -190,4 +193,5 @@ def install_metrics(app: faust.App, settings: Settings, spec: ProcessorSpec,
     interval = snapshot_seconds(env)
     if interval is not None:
         install_snapshots(app, settings, metrics, interval)
-    return StepObserver(metrics, reads_results=spec.reads.name == TRACES_COMPLETED.name)
+    inputs = {spec.reads.name, *(topic.name for topic in spec.also_reads)}
+    return StepObserver(metrics, reads_results=TRACES_COMPLETED.name in inputs)

@@ -64,8 +64,8 @@ def trace_request(trace_id: str, enriched: dict[str, Any]) -> dict[str, Any]:
 
 
 def serial_index_entries(trace_id: str, enriched: dict[str, Any]) -> list[Outgoing]:
-    """One SerialIndexEntry per deletion-neighbourhood variant of the serial (none without maker and model)."""
-    family = family_key(enriched["maker"], enriched["model"])
+    """One SerialIndexEntry per deletion-neighbourhood variant of the serial (none without a known maker)."""
+    family = family_key(enriched["maker"])
     if family is None or enriched["serial_status"] != "PRESENT" or not enriched["serial"]:
         return []
     event = enriched["event"]
@@ -73,7 +73,8 @@ def serial_index_entries(trace_id: str, enriched: dict[str, Any]) -> list[Outgoi
     for variant in neighbourhood(enriched["serial"]):
         bucket = f"{family}|{variant}"
         datum = {
-            "bucket": bucket, "trace_id": trace_id, "serial": enriched["serial"], "caliber": enriched["caliber"],
+            "bucket": bucket, "trace_id": trace_id, "serial": enriched["serial"], "model": enriched["model"],
+            "caliber": enriched["caliber"],
             "recovery_date": event["recovery_date"], "state_code": enriched["state_code"],
             "latitude": event.get("latitude"), "longitude": event.get("longitude"),
         }

@@ -1,5 +1,5 @@
 """Serial linker: keyed by deletion-neighbourhood bucket, it links traces whose serials are one typo apart
-(same maker and model, compatible caliber, recovered close in time and place) as possible duplicates.
+(same maker, compatible model and caliber, recovered close in time and place) as possible duplicates.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ TABLE = "serial_buckets"
 def serial_linker_step(bucket_json: list | None, incoming: Incoming) -> tuple[list, list[Outgoing]]:
     """One serial-index entry against its bucket: (new bucket, possible-duplicate links)."""
     entry = decode(incoming.value, Record.SERIAL_INDEX_ENTRY)
-    newcomer = IndexedSerial(entry["trace_id"], entry["serial"], entry["caliber"], entry["recovery_date"],
-                             entry["state_code"], entry["latitude"], entry["longitude"])
+    newcomer = IndexedSerial(entry["trace_id"], entry["serial"], entry["model"], entry["caliber"],
+                             entry["recovery_date"], entry["state_code"], entry["latitude"], entry["longitude"])
     bucket = [IndexedSerial.from_json(item) for item in bucket_json or []]
     serials = {item.trace_id: item.serial for item in bucket}
     bucket, matches = match_bucket(bucket, newcomer)

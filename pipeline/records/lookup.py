@@ -64,7 +64,7 @@ def find_manufacture(conn: Any, keys: Iterable[str | None]) -> dict[str, Manufac
     return _by_first_column(
         conn,
         "SELECT firearm_key, maker_id, serial, model, caliber, made_year, importer_id, shipped_to_license,"
-        " shipped_on FROM manufacture_records WHERE firearm_key = ANY(%s::text[])",
+        " shipped_on, exported_to FROM manufacture_records WHERE firearm_key = ANY(%s::text[])",
         keys,
         ManufactureRecord,
     )

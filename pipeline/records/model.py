@@ -101,6 +101,7 @@ class ManufactureRecord:
     importer_id: str | None
     shipped_to_license: str | None
     shipped_on: date | None
+    exported_to: str | None = None  # a foreign maker's direct export (not to the US): never in US commerce
 
 
 @dataclass(frozen=True, slots=True)

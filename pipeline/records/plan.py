@@ -40,7 +40,9 @@ _OTHER_STATE_WEIGHT = 0.3  # weight of a US state that is not a known source sta
 _KEY_SENTINEL = "Z9Z9Z9"
 _DAY = timedelta(days=1)
 # Fate sets (frozenset membership is much cheaper than the enum's properties on the hot path).
-_NO_RECORD_FATES = frozenset({TraceFate.FOREIGN_NO_US_IMPORT, TraceFate.NO_MANUFACTURER_RECORD})
+_NO_RECORD_FATES = frozenset({TraceFate.NO_MANUFACTURER_RECORD})
+# Where foreign makers sell directly (legally exported, never imported to the US); Mexico first.
+EXPORT_DESTINATIONS = ("MEX", "MEX", "MEX", "GTM", "HND", "COL")
 _UNLINKED_FATES = frozenset({TraceFate.SERIAL_OBLITERATED, TraceFate.INSUFFICIENT_DATA})
 _DEALER_FATES = frozenset(f for f in TraceFate if f.has_dealer)
 _ACTIVE_DEALER_FATES = frozenset({TraceFate.TRACEABLE, TraceFate.REPORTED_STOLEN})
@@ -97,6 +99,7 @@ class ManufactureRow(NamedTuple):
     importer_id: str | None
     shipped_to_license: str | None
     shipped_on: date | None
+    exported_to: str | None = None  # ISO-3 country a foreign maker exported the gun to directly (not the US)
 
 
 class WholesaleRow(NamedTuple):
@@ -534,6 +537,12 @@ class _Planner:
     def _seized_gun(self, gun: FirearmTruth, key: str, groups: dict[str, _Group]) -> None:
         fate, plan = gun.fate, self.plan
         if fate in _NO_RECORD_FATES:
+            return
+        if fate is TraceFate.FOREIGN_NO_US_IMPORT:
+            plan.manufacture_records.append(
+                ManufactureRow(key, gun.maker, gun.serial, gun.model, gun.caliber, gun.manufacture_year, None, None,
+                               None, self._pick(EXPORT_DESTINATIONS))
+            )
             return
         if fate is TraceFate.PRE_1968:
             plan.manufacture_records.append(

@@ -1,4 +1,4 @@
-"""Link sightings whose serials differ by one typo: same maker and model (and caliber where both sightings
+"""Link sightings whose serials differ by one typo: same maker (and model and caliber where both sightings
 give one), close in time and place.
 
 Such a pair is *probably* one gun typed twice (FGR and a state, one digit off or two swapped), but it may
@@ -7,7 +7,7 @@ be two guns: the rule links them for an analyst to confirm and never merges them
 Finding every serial one edit away without comparing against all serials uses the deletion neighbourhood:
 two serials within one substitution, insertion, deletion or adjacent transposition always share a
 string among {serial} ∪ {serial with one character deleted}. Each trace is indexed under those keys
-(scoped by maker and model), so a lookup touches a handful of small buckets, spread over partitions.
+(scoped by maker), so a lookup touches a handful of small buckets, spread over partitions.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class IndexedSerial:
 
     trace_id: str
     serial: str
+    model: str | None
     caliber: str | None
     recovery_date: date
     state_code: str | None
@@ -44,18 +45,17 @@ class IndexedSerial:
         return cls(**{**value, "recovery_date": date.fromisoformat(value["recovery_date"])})
 
 
-def family_key(maker: str | None, model: str | None) -> str | None:
-    """Maker/model scope of a serial comparison; None when either is unknown (no linking).
+def family_key(maker: str | None) -> str | None:
+    """Scope of a serial comparison: the maker (serials are unique per maker in practice); None when unknown.
 
-    Caliber is not part of the key because agencies often leave it blank; it is compared in the match.
+    Model and caliber are not part of the key because agencies often leave them blank or mistype them;
+    they are compared in the match instead.
     """
-    if not (maker and model):
-        return None
-    return f"{maker}|{model}"
+    return maker or None
 
 
-def same_caliber(a: str | None, b: str | None) -> bool:
-    """Calibers agree, or at least one sighting did not report one."""
+def agree(a: str | None, b: str | None) -> bool:
+    """Two descriptions agree, or at least one sighting left the value blank."""
     return a is None or b is None or a == b
 
 
@@ -97,7 +97,8 @@ def match_bucket(bucket: list[IndexedSerial], newcomer: IndexedSerial) -> tuple[
         entry.trace_id for entry in bucket
         if entry.trace_id != newcomer.trace_id
         and serial_edit_distance_one(entry.serial, newcomer.serial)
-        and same_caliber(entry.caliber, newcomer.caliber)
+        and agree(entry.model, newcomer.model)
+        and agree(entry.caliber, newcomer.caliber)
         and close_in_time_and_place(entry, newcomer)
     ]
     if any(entry.trace_id == newcomer.trace_id for entry in bucket):

@@ -23,6 +23,7 @@ from pipeline.topology import TRACES_AT_DEALER, TRACES_AT_DEALER_OOB, TRACES_AT_
 
 NO_RECORDS_BEFORE = 1968  # the Gun Control Act: no records requirement for older guns
 US = "USA"
+UNKNOWN_FAMILY = "?"  # pipeline.normalize.firearm_key's placeholder for an unrecognised model family
 
 
 @dataclass(frozen=True)
@@ -53,19 +54,29 @@ def _where(licensee: Licensee | None) -> str | None:
     return f"{licensee.city}, {licensee.us_state}" if licensee else None
 
 
-def decide_manufacturer(trace: dict[str, Any], record: ManufactureRecord | None, maker_country: str | None,
-                        shipped_to: Licensee | None, now: datetime) -> StageDecision:
-    """Stage 1: who made (or imported) the gun and which wholesaler it was shipped to."""
+def identifies_one_gun(trace: dict[str, Any]) -> bool:
+    """A usable serial and maker, and the model where the maker reuses serials across models (those keys
+    carry '?' for an unrecognised model family): otherwise no record can be asked for."""
     firearm = trace["seizure"]["firearm"]
-    if firearm["serial_status"] == "OBLITERATED":
+    return firearm["serial_status"] == "PRESENT" and bool(firearm["maker"]) and bool(firearm["serial"]) \
+        and UNKNOWN_FAMILY not in trace["firearm_key"].split("|")
+
+
+def decide_manufacturer(trace: dict[str, Any], record: ManufactureRecord | None,
+                        shipped_to: Licensee | None, now: datetime) -> StageDecision:
+    """Stage 1: who made (or imported) the gun and which wholesaler it was shipped to; a foreign maker may
+    answer that it exported the gun directly to another country (never in US commerce)."""
+    if trace["seizure"]["firearm"]["serial_status"] == "OBLITERATED":
         return StageDecision(trace, close_reason="SERIAL_OBLITERATED")
-    if firearm["serial_status"] != "PRESENT" or not firearm["maker"] or not firearm["serial"]:
+    if not identifies_one_gun(trace):
         return StageDecision(trace, close_reason="INSUFFICIENT_DATA")
     if record is None:
-        foreign = maker_country is not None and maker_country != US
-        return StageDecision(trace, close_reason="FOREIGN_NO_US_IMPORT_RECORD" if foreign else "NO_MANUFACTURER_RECORD")
+        return StageDecision(trace, close_reason="NO_MANUFACTURER_RECORD")
     party_type = "IMPORTER" if record.importer_id else "MANUFACTURER"
     party = record.importer_id or record.maker_id
+    if record.exported_to is not None and record.exported_to != US:
+        closed = _with_hop(trace, "manufacturer", "MANUFACTURER", party, party, record.exported_to, None, now)
+        return StageDecision(closed, close_reason="FOREIGN_NO_US_IMPORT_RECORD")
     if record.shipped_to_license is None:
         reason = "PRE_1968" if record.made_year < NO_RECORDS_BEFORE else "NO_MANUFACTURER_RECORD"
         closed = _with_hop(trace, "manufacturer", party_type, party, party, None, None, now)

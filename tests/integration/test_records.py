@@ -202,10 +202,17 @@ def test_pre_1968(records_db, conn, keys):
         assert record.made_year < 1968 and record.shipped_to_license is None and record.shipped_on is None
 
 
-@pytest.mark.parametrize("fate", [TraceFate.FOREIGN_NO_US_IMPORT, TraceFate.NO_MANUFACTURER_RECORD])
-def test_no_manufacturer_record(records_db, conn, keys, fate):
-    wanted = [keys[g.firearm_id] for g in _guns(records_db, fate)]
+def test_no_manufacturer_record(records_db, conn, keys):
+    wanted = [keys[g.firearm_id] for g in _guns(records_db, TraceFate.NO_MANUFACTURER_RECORD)]
     assert not find_manufacture(conn, wanted)
+    assert not find_wholesale(conn, wanted) and not find_retail_sales(conn, wanted)
+
+
+def test_foreign_never_imported_is_an_export_record(records_db, conn, keys):
+    wanted = [keys[g.firearm_id] for g in _guns(records_db, TraceFate.FOREIGN_NO_US_IMPORT)]
+    made = find_manufacture(conn, wanted)
+    assert set(made) == set(wanted)
+    assert all(r.exported_to not in (None, "USA") and r.shipped_to_license is None for r in made.values())
     assert not find_wholesale(conn, wanted) and not find_retail_sales(conn, wanted)
 
 

@@ -206,9 +206,23 @@ def test_sink_observer_counts_the_trace_results_it_reads():
     obs(incoming(payload, topic="ns.traces.completed"), [], 0.01)
     obs(incoming(b"garbage", topic="ns.traces.completed", offset=1),
         [dead_letter(incoming(b"garbage"), Rejection(RejectReason.DECODE_CORRUPT, "e", "s"), "sink")], 0.01)
+    # The sink's other inputs are not trace results.
+    attached = {"trace_id": "TR-1", "firearm_key": "k",
+                "recovery": sample_datum(default_registry().latest(Record.RECOVERY_ATTACHED))["recovery"]}
+    obs(incoming(encode(Record.RECOVERY_ATTACHED, attached), topic="ns.traces.recoveries", offset=2), [], 0.01)
     assert value(obs.metrics, "tracepipe_trace_outcomes_total", outcome="COMPLETED", reason="NONE") == 1
     assert value(obs.metrics, "tracepipe_time_to_crime_seconds_count") == 1
     assert value(obs.metrics, "tracepipe_observer_errors_total") == 0
+    assert value(obs.metrics, "tracepipe_events_in_total") == 3
+
+
+def test_install_metrics_counts_results_only_where_traces_completed_is_read(settings_for_build):
+    import faust
+
+    env = {"TRACEPIPE_METRICS_PORT": "0", "TRACEPIPE_SNAPSHOT_SECONDS": "0"}
+    for name, expected in (("sink", True), ("dedupe", False), ("purchaser", False)):
+        app = faust.App(f"t-metrics-{name}", broker="kafka://127.0.0.1:1", store="memory://", web_enabled=False)
+        assert install_metrics(app, settings_for_build, processor(name), env).reads_results is expected
 
 
 def test_lookups_and_database_errors_by_stage():

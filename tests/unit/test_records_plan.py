@@ -156,20 +156,31 @@ def test_pre_1968(firearms, plan, index):
         assert key not in index["wholesale_shipments"]
 
 
-@pytest.mark.parametrize("fate", [TraceFate.FOREIGN_NO_US_IMPORT, TraceFate.NO_MANUFACTURER_RECORD])
-def test_no_records_at_all(firearms, plan, index, fate):
-    guns = [g for g in firearms if g.fate is fate]
+def test_no_records_at_all(firearms, plan, index):
+    guns = [g for g in firearms if g.fate is TraceFate.NO_MANUFACTURER_RECORD]
     assert guns
     for gun in guns:
         key = plan.keys[gun.firearm_id]
         for table in ("manufacture_records", "wholesale_shipments", "retail_sales", "oob_records", "theft_reports"):
-            assert key not in index[table], (fate, table)
+            assert key not in index[table], table
 
 
-def test_no_foreign_gun_without_importer_has_a_record(firearms, plan, index):
+def test_foreign_never_imported_has_only_the_makers_export_record(firearms, plan, index):
+    guns = [g for g in firearms if g.fate is TraceFate.FOREIGN_NO_US_IMPORT]
+    assert guns
+    for gun in guns:
+        key = plan.keys[gun.firearm_id]
+        made = index["manufacture_records"][key]
+        assert made.exported_to not in (None, "USA") and made.importer_id is None and made.shipped_to_license is None
+        for table in ("wholesale_shipments", "retail_sales", "oob_records", "theft_reports"):
+            assert key not in index[table], table
+
+
+def test_no_foreign_gun_without_importer_has_a_us_commerce_record(firearms, plan, index):
     for gun in firearms:
         if gun.country != "USA" and gun.importer is None:
-            assert plan.keys[gun.firearm_id] not in index["manufacture_records"]
+            made = index["manufacture_records"].get(plan.keys[gun.firearm_id])
+            assert made is None or (made.exported_to not in (None, "USA") and made.shipped_to_license is None)
 
 
 def test_purchase_groups_share_buyer_and_dealer(firearms, plan, index):
@@ -239,8 +250,7 @@ def test_background_scales_and_never_reuses_a_seized_key(firearms):
     assert len(rich.manufacture_records) > len(lean.manufacture_records) + 2500
     assert len(rich.licensees) >= len(lean.licensees)
     # Guns with no records must stay without records, even with thousands of background guns around them.
-    absent = {lean.keys[g.firearm_id] for g in firearms[:300]
-              if g.fate in (TraceFate.FOREIGN_NO_US_IMPORT, TraceFate.NO_MANUFACTURER_RECORD)}
+    absent = {lean.keys[g.firearm_id] for g in firearms[:300] if g.fate is TraceFate.NO_MANUFACTURER_RECORD}
     assert not absent & {r.firearm_key for r in rich.manufacture_records}
 
 
@@ -333,7 +343,7 @@ _EXPECTED_SHAPES = {
     TraceFate.DEALER_OUT_OF_BUSINESS_RECORD_NOT_FOUND: (True, True, False, False, False),
     TraceFate.REPORTED_STOLEN: (True, True, False, False, True),
     TraceFate.PRE_1968: (True, False, False, False, False),
-    TraceFate.FOREIGN_NO_US_IMPORT: (False, False, False, False, False),
+    TraceFate.FOREIGN_NO_US_IMPORT: (True, False, False, False, False),
     TraceFate.NO_MANUFACTURER_RECORD: (False, False, False, False, False),
 }
 

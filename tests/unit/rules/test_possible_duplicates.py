@@ -14,8 +14,8 @@ from pipeline.rules.possible_duplicates import (
 )
 
 
-def entry(trace, serial, day=1, state="14", lat=None, lon=None, caliber="9MM"):
-    return IndexedSerial(trace, serial, caliber, date(2026, 10, day), state, lat, lon)
+def entry(trace, serial, day=1, state="14", lat=None, lon=None, caliber="9MM", model="G19"):
+    return IndexedSerial(trace, serial, model, caliber, date(2026, 10, day), state, lat, lon)
 
 
 serials = st.text(alphabet="ABC0123456789", min_size=2, max_size=10)
@@ -39,9 +39,16 @@ def test_every_one_edit_pair_shares_a_neighbourhood_key(serial, data):
         assert set(neighbourhood(serial)) & set(neighbourhood(other))
 
 
-def test_family_needs_maker_and_model():
-    assert family_key("GLOCK", "G19") == "GLOCK|G19"
-    assert family_key("GLOCK", None) is None
+def test_scope_is_the_maker():
+    assert family_key("GLOCK") == "GLOCK"
+    assert family_key(None) is None
+
+
+def test_model_compared_only_when_both_known():
+    bucket, _ = match_bucket([], entry("T1", "ABC123", model=None))
+    assert match_bucket(bucket, entry("T2", "ABC124"))[1] == ["T1"]
+    bucket, _ = match_bucket([], entry("T1", "ABC123", model="G17"))
+    assert match_bucket(bucket, entry("T2", "ABC124"))[1] == []
 
 
 def test_caliber_compared_only_when_both_known():
@@ -53,7 +60,7 @@ def test_caliber_compared_only_when_both_known():
 
 def test_close_in_time_and_place():
     assert close_in_time_and_place(entry("a", "X1"), entry("b", "X2", day=30))
-    months_later = IndexedSerial("b", "X2", "9MM", date(2027, 3, 1), "14", None, None)
+    months_later = IndexedSerial("b", "X2", "G19", "9MM", date(2027, 3, 1), "14", None, None)
     assert not close_in_time_and_place(entry("a", "X1"), months_later)
     far = entry("b", "X2", state="08", lat=28.6, lon=-106.1)  # Chihuahua
     near = entry("c", "X3", state="10", lat=28.0, lon=-105.5)  # across the state line, ~90 km
