@@ -274,10 +274,15 @@ def bench(
 
 
 @app.command("demo")
-def demo() -> None:
-    """Run the main job on the local stack: bring it up, create topics, show status and topics."""
-    stack_up()
-    topics_list()
+def demo(
+    days: int = typer.Option(30, "--days", min=1, max=365, help="days of seizures to publish"),
+    seed: int = typer.Option(2024, "--seed", help="scenario and records seed"),
+    report: Path = typer.Option(Path("reports/demo-report.html"), "--report", help="where the HTML report goes"),
+) -> None:
+    """The main job: a realistic month of seizures traced end to end on the local stack, summarised."""
+    from pipeline.demo.run import DemoOptions, run_demo
+
+    run_demo(STATE.settings, DemoOptions(days=days, seed=seed, report=report), console)
 
 
 def main() -> None:

@@ -94,3 +94,24 @@ def wait_for_group_coordinator(settings: Settings, timeout_s: float = 60.0) -> N
                 time.sleep(0.5)
     finally:
         admin.close()
+
+
+def read_all(settings: Settings, physical_topic: str) -> list[tuple[bytes | None, bytes]]:
+    """Every record now on a topic, from the beginning (for summaries and tests, not for processing)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(physical_topic, p) for p in consumer.partitions_for_topic(physical_topic) or ()]
+        if not parts:
+            return []
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        ends = consumer.end_offsets(parts)
+        records: list[tuple[bytes | None, bytes]] = []
+        while any(consumer.position(tp) < ends[tp] for tp in parts):
+            for batch in consumer.poll(timeout_ms=1000).values():
+                records.extend((message.key, message.value) for message in batch)
+        return records
+    finally:
+        consumer.close()
