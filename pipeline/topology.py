@@ -38,6 +38,9 @@ SEIZURES_DUPLICATES = TopicSpec(
     retention_ms=30 * DAY_MS,
 )
 TRACES_REQUESTED = TopicSpec("traces.requested", "first sighting of a firearm: a trace to run")
+TRACES_URGENT = TopicSpec(
+    "traces.urgent", "URGENT trace requests: an express lane that no routine backlog can delay"
+)
 TRACES_RECOVERIES = TopicSpec("traces.recoveries", "later sightings attached to an open trace")
 TRACES_SERIAL_INDEX = TopicSpec(
     "traces.serial-index", "new traces' serials filed by deletion-neighbourhood bucket (possible-duplicate search)"
@@ -65,6 +68,7 @@ TOPICS: tuple[TopicSpec, ...] = (
     SEIZURES_ENRICHED,
     SEIZURES_DUPLICATES,
     TRACES_REQUESTED,
+    TRACES_URGENT,
     TRACES_RECOVERIES,
     TRACES_SERIAL_INDEX,
     TRACES_POSSIBLE_DUPLICATES,
@@ -92,7 +96,8 @@ class ProcessorSpec:
 PROCESSORS: tuple[ProcessorSpec, ...] = (
     ProcessorSpec("intake", SEIZURES_RAW, (SEIZURES_ENRICHED, SEIZURES_DEAD_LETTER)),
     ProcessorSpec(
-        "dedupe", SEIZURES_ENRICHED, (TRACES_REQUESTED, TRACES_RECOVERIES, SEIZURES_DUPLICATES, TRACES_SERIAL_INDEX),
+        "dedupe", SEIZURES_ENRICHED,
+        (TRACES_REQUESTED, TRACES_URGENT, TRACES_RECOVERIES, SEIZURES_DUPLICATES, TRACES_SERIAL_INDEX),
         table="firearms",
     ),
     ProcessorSpec("serial_linker", TRACES_SERIAL_INDEX, (TRACES_POSSIBLE_DUPLICATES,), table="serial_buckets"),
@@ -101,6 +106,7 @@ PROCESSORS: tuple[ProcessorSpec, ...] = (
     ProcessorSpec("dealer", TRACES_AT_DEALER, (TRACES_AT_PURCHASER, TRACES_AT_DEALER_OOB, TRACES_COMPLETED)),
     ProcessorSpec("dealer_oob", TRACES_AT_DEALER_OOB, (TRACES_AT_PURCHASER, TRACES_COMPLETED)),
     ProcessorSpec("purchaser", TRACES_AT_PURCHASER, (TRACES_COMPLETED,)),
+    ProcessorSpec("express", TRACES_URGENT, (TRACES_COMPLETED,)),
     ProcessorSpec("sink", TRACES_COMPLETED, (), also_reads=(TRACES_RECOVERIES, TRACES_POSSIBLE_DUPLICATES)),
 )
 

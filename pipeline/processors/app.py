@@ -18,6 +18,7 @@ import faust
 from pipeline.ops.sensor import install_metrics
 from pipeline.processors import (
     dedupe,
+    express,
     intake,
     serial_linker,
     sink,
@@ -64,6 +65,7 @@ STEPS: dict[str, Step] = {
     stage_dealer.NAME: Step(stage_step(stage_dealer.STAGE), "batch"),
     stage_dealer_oob.NAME: Step(stage_step(stage_dealer_oob.STAGE), "batch"),
     stage_purchaser.NAME: Step(stage_step(stage_purchaser.STAGE), "batch"),
+    express.NAME: Step(express.express_batch, "batch"),
     sink.NAME: Step(sink.sink_batch, "batch"),
 }
 

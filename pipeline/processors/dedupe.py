@@ -1,5 +1,6 @@
-"""Dedupe processor: keyed by firearm identity, it opens a trace on the first sighting of a gun and attaches
-later sightings to it; exact re-sends are dropped (and recorded on their own topic, so they are counted).
+"""Dedupe processor: keyed by firearm identity, it opens a trace on the first sighting of a gun (URGENT ones
+on the express lane) and attaches later sightings to it; exact re-sends are dropped (and recorded on their
+own topic, so they are counted).
 
 New traces with a usable serial are also filed in the serial index, where the serial linker looks for a
 trace whose serial is one typo away.
@@ -14,7 +15,13 @@ from pipeline.processors.records import Incoming, Outgoing
 from pipeline.rules.dedupe import Decision, FirearmMemory, Sighting, decide_sighting
 from pipeline.rules.possible_duplicates import family_key, neighbourhood
 from pipeline.schemas import Record
-from pipeline.topology import SEIZURES_DUPLICATES, TRACES_RECOVERIES, TRACES_REQUESTED, TRACES_SERIAL_INDEX
+from pipeline.topology import (
+    SEIZURES_DUPLICATES,
+    TRACES_RECOVERIES,
+    TRACES_REQUESTED,
+    TRACES_SERIAL_INDEX,
+    TRACES_URGENT,
+)
 
 NAME = "dedupe"
 TABLE = "firearms"
@@ -94,8 +101,9 @@ def dedupe_step(memory_json: dict | None, incoming: Incoming) -> tuple[dict, lis
     memory, decision = decide_sighting(FirearmMemory.from_json(memory_json), sighting)
     trace_key = memory.trace_id.encode()
     if decision is Decision.OPEN_TRACE:
-        request = encode(Record.TRACE_IN_FLIGHT, trace_request(memory.trace_id, enriched))
-        outputs = [Outgoing(TRACES_REQUESTED.name, trace_key, request),
+        request = trace_request(memory.trace_id, enriched)
+        lane = TRACES_URGENT if request["priority"] == "URGENT" else TRACES_REQUESTED
+        outputs = [Outgoing(lane.name, trace_key, encode(Record.TRACE_IN_FLIGHT, request)),
                    *serial_index_entries(memory.trace_id, enriched)]
     elif decision is Decision.ADD_RECOVERY:
         attached = {"trace_id": memory.trace_id, "firearm_key": sighting.firearm_key, "recovery": recovery_of(enriched)}

@@ -36,14 +36,23 @@ class Stage:
     decide: Decide
 
 
+def timed(stage: str, decision: StageDecision, entered_at: datetime, now: datetime) -> StageDecision:
+    """The decision with the time the trace spent in `stage` recorded on the trace."""
+    return StageDecision(with_timing(decision.trace, stage, entered_at, now), decision.forward_to,
+                         decision.close_reason, decision.sale, decision.dealer)
+
+
+def encode_decision(decision: StageDecision, now: datetime) -> Outgoing:
+    """A forwarded trace goes to its next topic; a finished one becomes a TraceResult on traces.completed."""
+    key = decision.trace["trace_id"].encode()
+    if decision.forward_to is not None:
+        return Outgoing(decision.forward_to, key, encode(Record.TRACE_IN_FLIGHT, decision.trace))
+    return Outgoing(TRACES_COMPLETED.name, key, encode(Record.TRACE_RESULT, trace_result(decision, now)))
+
+
 def outputs_for(stage: str, decision: StageDecision, entered_at: datetime, now: datetime) -> Outgoing:
     """Encode a decision: forwarded traces carry their timing; finished ones become a TraceResult."""
-    timed = StageDecision(with_timing(decision.trace, stage, entered_at, now), decision.forward_to,
-                          decision.close_reason, decision.sale, decision.dealer)
-    key = timed.trace["trace_id"].encode()
-    if timed.forward_to is not None:
-        return Outgoing(timed.forward_to, key, encode(Record.TRACE_IN_FLIGHT, timed.trace))
-    return Outgoing(TRACES_COMPLETED.name, key, encode(Record.TRACE_RESULT, trace_result(timed, now)))
+    return encode_decision(timed(stage, decision, entered_at, now), now)
 
 
 def decide_batch(stage: Stage, batch: list[Incoming], found: Any, traces: list[dict[str, Any]],

@@ -14,6 +14,7 @@ from pipeline.topology import (
     TRACES_POSSIBLE_DUPLICATES,
     TRACES_RECOVERIES,
     TRACES_REQUESTED,
+    TRACES_URGENT,
 )
 from tests.integration.harness import PipelineHarness
 
@@ -49,7 +50,7 @@ def observed_counts(harness: PipelineHarness) -> dict:
     """What the pipeline produced, counted by idempotent key (a replayed record counts once)."""
     dead = dict(harness.read(SEIZURES_DEAD_LETTER.name))
     return {
-        "traces": len(dict(harness.read(TRACES_REQUESTED.name))),
+        "traces": len(dict(harness.read(TRACES_REQUESTED.name)) | dict(harness.read(TRACES_URGENT.name))),
         "recoveries": len({(r["trace_id"], r["recovery"]["agency_id"], r["recovery"]["event_id"])
                            for _k, r in harness.read(TRACES_RECOVERIES.name)}),
         "exact_duplicates": len(dict(harness.read(SEIZURES_DUPLICATES.name, decoded=False))),

@@ -151,3 +151,17 @@ def test_replaying_the_scenario_adds_nothing(traced):
         harness.stop()
     assert counts() == before
 
+
+
+def test_urgent_traces_take_the_express_lane(traced):
+    scenario, harness = traced
+    urgent = {(e["agency_id"], e["event_id"]) for e in scenario.events
+              if isinstance(e, dict) and e.get("priority") == "URGENT"}
+    results = dict(harness.read(TRACES_COMPLETED.name))
+    express = [r for r in results.values() if (r["recoveries"][0]["agency_id"], r["recoveries"][0]["event_id"]) in urgent]
+    assert express, "the scenario should open some urgent traces"
+    for result in express:
+        stages = [timing["stage"] for timing in result["stage_timings"]]
+        assert stages[0] == "manufacturer"
+        # one pass: every stage timing of an urgent trace shares the express worker's clock reading
+        assert len({timing["left_at"] for timing in result["stage_timings"]}) == 1
