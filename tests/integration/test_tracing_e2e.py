@@ -158,7 +158,8 @@ def test_urgent_traces_take_the_express_lane(traced):
     urgent = {(e["agency_id"], e["event_id"]) for e in scenario.events
               if isinstance(e, dict) and e.get("priority") == "URGENT"}
     results = dict(harness.read(TRACES_COMPLETED.name))
-    express = [r for r in results.values() if (r["recoveries"][0]["agency_id"], r["recoveries"][0]["event_id"]) in urgent]
+    opening = {key: (r["recoveries"][0]["agency_id"], r["recoveries"][0]["event_id"]) for key, r in results.items()}
+    express = [r for key, r in results.items() if opening[key] in urgent]
     assert express, "the scenario should open some urgent traces"
     for result in express:
         stages = [timing["stage"] for timing in result["stage_timings"]]
