@@ -32,7 +32,7 @@ def start_workers(names: Sequence[str], env: dict[str, str] | None = None) -> li
     ]
 
 
-def stop_workers(procs: Sequence[subprocess.Popen], timeout: float = 20.0) -> None:
+def stop_workers(procs: Sequence[subprocess.Popen], timeout: float = 60.0) -> None:
     """Ask every worker to stop (SIGTERM: faust commits and leaves the group), then kill stragglers."""
     for proc in procs:
         if proc.poll() is None:
