@@ -56,6 +56,7 @@ from pipeline.topology import (
     TRACES_POSSIBLE_DUPLICATES,
     TRACES_RECOVERIES,
     TRACES_REQUESTED,
+    TRACES_URGENT,
     ProcessorSpec,
 )
 
@@ -68,6 +69,7 @@ METRICS_ADDRESS = "0.0.0.0"  # noqa: S104 - scraped from other hosts/pods; serve
 # The dedupe step sends each sighting to exactly one of these topics: the topic is the decision.
 DEDUPE_DECISION_BY_TOPIC: dict[str, str] = {
     TRACES_REQUESTED.name: str(Decision.OPEN_TRACE),
+    TRACES_URGENT.name: str(Decision.OPEN_TRACE),  # the express lane: an urgent trace opened
     TRACES_RECOVERIES.name: str(Decision.ADD_RECOVERY),
     SEIZURES_DUPLICATES.name: str(Decision.EXACT_DUPLICATE),
 }
@@ -125,7 +127,7 @@ class StepObserver:
             decision = DEDUPE_DECISION_BY_TOPIC.get(topic)
             if decision is not None:
                 m.dedupe_decisions.labels(name, bounded(decision, DECISIONS)).inc()
-            if topic == TRACES_REQUESTED.name:
+            if topic in (TRACES_REQUESTED.name, TRACES_URGENT.name):
                 m.traces_opened.labels(name).inc()
         if self.reads_results and not any(out.topic == SEIZURES_DEAD_LETTER.name for out in outputs):
             self._trace_result(incoming)

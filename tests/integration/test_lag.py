@@ -18,6 +18,7 @@ from pipeline.ops.lag_cli import lag_command
 from pipeline.stack.kafka import JAVA_HINT, KafkaPaths
 from pipeline.stack.prereqs import require_executable
 from pipeline.topics import admin_client
+from pipeline.topology import PROCESSORS
 
 PRODUCED = {0: 10, 1: 20, 2: 30}
 COMMITTED = {0: 3, 1: 0, 2: 30}  # p1: committed at 0 (a real commit), p2: caught up
@@ -186,7 +187,7 @@ def test_stage_totals_count_the_input_topic_from_the_log_start_and_skip_changelo
     assert rows == {(source, 0): (1, 0, 4, 3, False), (source, 1): (None, 2, 6, 4, False),
                     (changelog, 0): (2, 0, 5, 3, True)}
     stages = {stage.stage: stage for stage in report.stages}
-    assert len(stages) == 9  # every stage group of the namespace, even those whose input topic does not exist
+    assert len(stages) == len(PROCESSORS)  # every stage group, even those whose input topic does not exist
     dedupe = stages["dedupe"]
     assert (dedupe.topic, dedupe.lag, dedupe.never_committed, dedupe.partitions) == (source, 3 + 4, 1, 2)
     assert AGE_OF_FIRST_RECORD_S - 2 <= dedupe.seconds_behind < 300  # p1 counted from offset 2, p0 from 1
