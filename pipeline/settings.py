@@ -29,6 +29,9 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "MVN": ("mvn", "Maven executable used to fetch the Kafka jars"),
     "LANG": ("en", "language of user-facing text: en or es"),
     "NAMESPACE": ("", "prefix of every topic and consumer group (isolates tests and parallel demos)"),
+    # Read by each worker process when it starts (pipeline/ops/sensor.py, snapshots.py):
+    "METRICS_PORT": ("9100", "base port of the workers' /metrics (+ the processor's index); 0 disables"),
+    "SNAPSHOT_SECONDS": ("10", "how often each worker publishes a metrics snapshot to Kafka; 0 disables"),
 }
 
 
