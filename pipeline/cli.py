@@ -202,7 +202,7 @@ def worker(processors: str = typer.Option("all", "--processors", "-p",
 
     names = parse_processors(processors)
     console.print(t("workers_starting", STATE.settings.lang, names=", ".join(names)))
-    raise typer.Exit(supervise(names))
+    raise typer.Exit(supervise(STATE.settings, names))
 
 
 @app.command("lag")

@@ -6,11 +6,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 
 from pipeline.errors import ConfigError
 from pipeline.processors.app import STEPS
+from pipeline.processors.watchdog import StallWatchdog
+from pipeline.settings import Settings
 
 
 def parse_processors(text: str | None) -> list[str]:
@@ -46,9 +49,42 @@ def stop_workers(procs: Sequence[subprocess.Popen], timeout: float = 60.0) -> No
             proc.wait()
 
 
-def supervise(names: Sequence[str]) -> int:
-    """Run the workers until interrupted or until one exits; returns the exit code to use."""
-    procs = start_workers(names, dict(os.environ))
+class WorkerSet:
+    """One worker process per processor, restartable one at a time (the stall watchdog uses that)."""
+
+    def __init__(self, names: Sequence[str], env: dict[str, str] | None = None) -> None:
+        self.names, self.env = list(names), env
+        self.procs: dict[str, subprocess.Popen] = {}
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start every worker."""
+        with self._lock:
+            self.procs = dict(zip(self.names, start_workers(self.names, self.env), strict=True))
+
+    def restart(self, name: str) -> None:
+        """Stop one worker gracefully and start a fresh one in its place."""
+        with self._lock:
+            stop_workers([self.procs[name]])
+            self.procs[name] = start_workers([name], self.env)[0]
+
+    def stop(self) -> None:
+        """Stop every worker."""
+        with self._lock:
+            stop_workers(list(self.procs.values()))
+
+    def exited(self) -> list[int]:
+        """Exit codes of workers that have ended on their own."""
+        with self._lock:
+            return [code for code in (proc.poll() for proc in self.procs.values()) if code is not None]
+
+
+def supervise(settings: Settings, names: Sequence[str]) -> int:
+    """Run the workers (with the stall watchdog) until interrupted or until one exits; returns the exit code."""
+    workers = WorkerSet(names, dict(os.environ))
+    workers.start()
+    watchdog = StallWatchdog(settings, names, workers.restart)
+    watchdog.start()
     stopping = False
 
     def request_stop(_signum: int, _frame: object) -> None:
@@ -58,9 +94,10 @@ def supervise(names: Sequence[str]) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     try:
-        while not stopping and all(proc.poll() is None for proc in procs):
+        while not stopping and not workers.exited():
             time.sleep(0.5)
     finally:
-        stop_workers(procs)
-    failed = [proc.returncode for proc in procs if proc.returncode not in (0, -signal.SIGTERM)]
+        watchdog.stop()
+        workers.stop()
+    failed = [code for code in workers.exited() if code not in (0, -signal.SIGTERM)]
     return 0 if stopping or not failed else 1

@@ -8,7 +8,8 @@ from collections.abc import Iterable, Mapping
 
 from pipeline.codec import decode
 from pipeline.ops.drain import wait_until_drained
-from pipeline.processors.supervisor import start_workers, stop_workers
+from pipeline.processors.supervisor import WorkerSet
+from pipeline.processors.watchdog import StallWatchdog
 from pipeline.producers.scenario_publish import publish_scenario
 from pipeline.settings import Settings
 from pipeline.topics import ensure_topics, read_all
@@ -21,16 +22,19 @@ class PipelineHarness:
         self.settings = base.with_changes(namespace=f"t{uuid.uuid4().hex[:10]}.")
         self.processors = list(processors)
         self.extra_env = dict(extra_env or {})  # added to the workers' environment (e.g. metrics ports)
-        self.procs: list = []
         ensure_topics(self.settings)
 
     def start(self) -> None:
+        """Start the workers, watched for stalls like `tracepipe worker` does."""
         env = {**os.environ, **self.extra_env, "TRACEPIPE_NAMESPACE": self.settings.namespace}
-        self.procs = start_workers(self.processors, env)
+        self.workers = WorkerSet(self.processors, env)
+        self.workers.start()
+        self.watchdog = StallWatchdog(self.settings, self.processors, self.workers.restart)
+        self.watchdog.start()
 
     def stop(self) -> None:
-        stop_workers(self.procs)
-        self.procs = []
+        self.watchdog.stop()
+        self.workers.stop()
 
     def publish(self, events: list[dict | bytes]) -> int:
         """Publish a scenario's events in order (garbage as raw bytes); returns how many were confirmed."""

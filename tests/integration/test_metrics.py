@@ -88,11 +88,16 @@ def wait_for_snapshots(harness: PipelineHarness, after: datetime, timeout: float
     deadline = time.monotonic() + timeout
     while True:
         found: dict[str, dict] = {}
+        workers: dict[str, set[str]] = {}
         for record_key, snapshot in harness.read(METRICS_SNAPSHOTS.name):
             assert record_key == snapshot["processor"].encode()
+            workers.setdefault(snapshot["processor"], set()).add(snapshot["worker"])
             if snapshot["taken_at"] > after and snapshot["processor"] not in found:
                 found[snapshot["processor"]] = snapshot
         if set(found) >= set(NAMES) or time.monotonic() > deadline:
+            # Counters live in the worker process: a restarted worker (e.g. by the stall watchdog) starts again at 0.
+            restarted = {name: sorted(ids) for name, ids in workers.items() if len(ids) > 1}
+            assert not restarted, f"workers restarted during the run, counters were reset: {restarted}"
             return found
         time.sleep(1.0)
 
