@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
@@ -98,11 +99,11 @@ def wait_for_group_coordinator(settings: Settings, timeout_s: float = 60.0) -> N
 
 def read_all(settings: Settings, physical_topic: str) -> list[tuple[bytes | None, bytes]]:
     """Every record now on a topic, from the beginning (for summaries and tests, not for processing)."""
-    from kafka import KafkaConsumer, TopicPartition
+    from kafka import KafkaConsumer
 
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
     try:
-        parts = [TopicPartition(physical_topic, p) for p in consumer.partitions_for_topic(physical_topic) or ()]
+        parts = partitions_of(consumer, physical_topic)
         if not parts:
             return []
         consumer.assign(parts)
@@ -115,3 +116,15 @@ def read_all(settings: Settings, physical_topic: str) -> list[tuple[bytes | None
         return records
     finally:
         consumer.close()
+
+
+def partitions_of(consumer: Any, physical_topic: str, wait_s: float = 15.0) -> list[Any]:
+    """The topic's partitions as TopicPartitions, waiting for metadata: a fresh client answers None until it
+    has fetched it, and treating that as "no partitions" would read (or count) nothing."""
+    from kafka import TopicPartition
+
+    deadline = time.monotonic() + wait_s
+    while (partitions := consumer.partitions_for_topic(physical_topic)) is None and time.monotonic() < deadline:
+        consumer.topics()  # forces a metadata refresh
+        time.sleep(0.2)
+    return [TopicPartition(physical_topic, p) for p in sorted(partitions or ())]

@@ -6,12 +6,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from pipeline.errors import StackError
 from pipeline.settings import Settings
+from pipeline.topics import partitions_of
 from pipeline.topology import PROCESSORS
 
 
@@ -28,7 +29,9 @@ def outstanding(settings: Settings, processors: Iterable[str], admin: KafkaAdmin
         committed = admin.list_group_offsets(group).get(group, {})
         for topic_spec in (spec.reads, *spec.also_reads):
             topic = settings.topic(topic_spec.name)
-            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            parts = partitions_of(consumer, topic)
+            if not parts:
+                raise StackError(f"no metadata for {topic} yet")  # unknown is not drained
             starts, ends = consumer.beginning_offsets(parts), consumer.end_offsets(parts)
             for tp in parts:
                 done = committed.get(tp)
@@ -48,7 +51,7 @@ def wait_until_drained(settings: Settings, processors: Iterable[str], timeout_s:
     def measure() -> int | None:
         try:
             return outstanding(settings, processors, admin, consumer)
-        except KafkaError:
+        except (KafkaError, StackError):
             return None
 
     deadline = time.monotonic() + timeout_s

@@ -102,6 +102,10 @@ def build_app(settings: Settings, name: str) -> faust.App:
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         web_enabled=False,
+        # Workers are stopped crash-only (supervisor.stop_workers): a short session lets the group drop a
+        # killed member in seconds instead of a minute.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=3.0,
     )
     inputs = [settings.topic(t.name) for t in (spec.reads, *spec.also_reads)]
     source = app.topic(*inputs, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",

@@ -16,6 +16,7 @@ from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
+from pipeline.errors import StackError
 from pipeline.ops.drain import outstanding
 from pipeline.settings import Settings
 
@@ -66,7 +67,7 @@ class StallWatchdog(threading.Thread):
                         self.restarts[name] += 1
                         self.restart(name)
                         last[name] = (total, time.monotonic())
-            except KafkaError as exc:
+            except (KafkaError, StackError) as exc:
                 log.warning("watchdog could not read lag (%s); will try again", type(exc).__name__)
         for client in (admin, consumer):
             if client is not None:
