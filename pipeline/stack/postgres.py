@@ -13,6 +13,7 @@ from psycopg2 import sql
 
 from pipeline.errors import StackError
 from pipeline.settings import Settings
+from pipeline.stack.kafka import port_open
 from pipeline.stack.prereqs import postgres_bindir
 
 SUPERUSER = "postgres"
@@ -122,6 +123,8 @@ def start(settings: Settings, timeout_s: float = 60.0) -> str:
     paths = PostgresPaths.of(settings)
     created = init_cluster(settings, paths)
     if not is_running(paths):
+        if port_open(settings.pg_port, settings.pg_host):
+            raise StackError(f"port {settings.pg_port} is taken by another program; set TRACEPIPE_PG_PORT")
         _prepare_dirs(paths)
         options = f"-p {settings.pg_port} -k {paths.root} -c listen_addresses={settings.pg_host}"
         _run([str(postgres_bindir() / "pg_ctl"), "start", "-D", str(paths.data), "-l", str(paths.log),
