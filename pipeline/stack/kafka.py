@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import socket
 import subprocess
 import time
 import uuid
@@ -123,13 +122,6 @@ def format_storage(settings: Settings, paths: KafkaPaths) -> bool:
     return True
 
 
-def port_open(port: int, host: str = "127.0.0.1") -> bool:
-    """True if something accepts TCP connections on host:port."""
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
-
-
 def broker_answers(bootstrap: str, timeout_s: float = 5.0) -> bool:
     """True if the broker answers a metadata request (not merely an open port)."""
     from kafka.admin import KafkaAdminClient  # imported late: the CLI starts faster without it
@@ -157,7 +149,7 @@ def start(settings: Settings, timeout_s: float = 90.0) -> str:
     write_config(settings, paths)
     format_storage(settings, paths)
     if process.read_pid(paths.pid) is None:
-        if port_open(settings.kafka_port):
+        if process.port_open(settings.kafka_port):
             raise StackError(
                 f"port {settings.kafka_port} is taken by another program; set TRACEPIPE_KAFKA_PORT"
             )
@@ -168,7 +160,7 @@ def start(settings: Settings, timeout_s: float = 90.0) -> str:
     while time.monotonic() < deadline:
         if process.read_pid(paths.pid) is None:
             raise StackError(f"the Kafka broker exited during start; last log lines:\n{process.tail(paths.log)}")
-        if port_open(settings.kafka_port) and broker_answers(settings.kafka_bootstrap):
+        if process.port_open(settings.kafka_port) and broker_answers(settings.kafka_bootstrap):
             return f"started on {settings.kafka_bootstrap}"
         time.sleep(0.5)
     raise StackError(f"the Kafka broker did not answer within {timeout_s:.0f} s; see {paths.log}")

@@ -13,8 +13,8 @@ from psycopg2 import sql
 
 from pipeline.errors import StackError
 from pipeline.settings import Settings
-from pipeline.stack.kafka import port_open
 from pipeline.stack.prereqs import postgres_bindir
+from pipeline.stack.process import port_open
 
 SUPERUSER = "postgres"
 
