@@ -24,7 +24,8 @@ from pipeline.demo.report import write_report
 from pipeline.demo.summary import RunSummary, read_database_figures, reason_counts
 from pipeline.i18n import t
 from pipeline.ops.drain import wait_until_drained
-from pipeline.processors.supervisor import parse_processors, start_workers, stop_workers
+from pipeline.processors.supervisor import WorkerSet, parse_processors
+from pipeline.processors.watchdog import StallWatchdog
 from pipeline.producers.scenario import generate_scenario
 from pipeline.producers.scenario_publish import publish_scenario
 from pipeline.records.seed import seed_records
@@ -79,7 +80,10 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> RunS
         progress.update(step, description=t("demo_step_workers", lang))
         processors = parse_processors("all")
         env = {**os.environ, "TRACEPIPE_NAMESPACE": demo.namespace, "TRACEPIPE_PG_DB": DEMO_DATABASE}
-        workers = start_workers(processors, env)
+        workers = WorkerSet(processors, env)
+        workers.start()
+        watchdog = StallWatchdog(demo, processors, workers.restart)
+        watchdog.start()
         try:
             progress.remove_task(step)
             publishing = progress.add_task(t("demo_step_publish", lang), total=len(scenario.events))
@@ -88,7 +92,8 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> RunS
             wait_until_drained(demo, processors, on_tick=lambda left: progress.update(
                 waiting, description=t("demo_step_wait", lang, left="?" if left is None else left)))
         finally:
-            stop_workers(workers)
+            watchdog.stop()
+            workers.stop()
     summary = RunSummary(events=len(scenario.events))
     read_database_figures(demo.pg_dsn(), summary)
     dead = read_all(demo, demo.topic(SEIZURES_DEAD_LETTER.name))
