@@ -115,7 +115,3 @@ def processor(name: str) -> ProcessorSpec:
     """The declared processor called `name` (KeyError if none)."""
     return {spec.name: spec for spec in PROCESSORS}[name]
 
-
-def topic_names() -> list[str]:
-    """Names of every declared topic, in flow order."""
-    return [spec.name for spec in TOPICS]

@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from pipeline.demo.summary import reason_counts
 from pipeline.producers.scenario import generate_scenario
 from pipeline.producers.scenario.truth import TruthKind
 from pipeline.topology import (
@@ -48,14 +49,13 @@ def expected_counts(scenario) -> dict:
 
 def observed_counts(harness: PipelineHarness) -> dict:
     """What the pipeline produced, counted by idempotent key (a replayed record counts once)."""
-    dead = dict(harness.read(SEIZURES_DEAD_LETTER.name))
     return {
         "traces": len(dict(harness.read(TRACES_REQUESTED.name)) | dict(harness.read(TRACES_URGENT.name))),
         "recoveries": len({(r["trace_id"], r["recovery"]["agency_id"], r["recovery"]["event_id"])
                            for _k, r in harness.read(TRACES_RECOVERIES.name)}),
         "exact_duplicates": len(dict(harness.read(SEIZURES_DUPLICATES.name, decoded=False))),
         "possible_duplicates": len(dict(harness.read(TRACES_POSSIBLE_DUPLICATES.name))),
-        "dead_letters": Counter(letter["reason_code"] for letter in dead.values()),
+        "dead_letters": reason_counts(harness.read(SEIZURES_DEAD_LETTER.name)),
     }
 
 
