@@ -215,6 +215,22 @@ def lag(group: list[str] = typer.Option(None, "--group", "-g", help="group name 
     lag_command(STATE.settings, group, as_json, watch, console)
 
 
+@app.command("dashboard")
+def dashboard(
+    host: str = typer.Option("127.0.0.1", "--host", envvar="TRACEPIPE_DASHBOARD_HOST",
+                             help="address to listen on (0.0.0.0 for every interface)"),
+    port: int = typer.Option(8090, "--port", min=1, max=65535, envvar="TRACEPIPE_DASHBOARD_PORT",
+                             help="port of the page, /api/overview and the lag gauges on /metrics"),
+    refresh: float = typer.Option(5.0, "--refresh", min=1.0, max=3600.0, help="seconds between page refreshes"),
+) -> None:
+    """Ops web page: throughput, lag, dead letters, outcomes and recent errors per stage (es/en)."""
+    from pipeline.ops.dashboard_feed import DashboardFeed
+    from pipeline.ops.dashboard_web import serve_dashboard
+
+    console.print(t("dashboard_serving", STATE.settings.lang, host=host, port=port))
+    serve_dashboard(DashboardFeed(STATE.settings), host, port, STATE.settings.lang, refresh)
+
+
 @app.command("scenario")
 def scenario(
     days: int = typer.Option(30, "--days", min=1, max=3660, help="days of seizures to generate"),

@@ -14,20 +14,8 @@ from rich.text import Text
 from pipeline.errors import ConfigError
 from pipeline.i18n import t
 from pipeline.ops.lag import read_lag_report
-from pipeline.ops.lag_model import LagReport
+from pipeline.ops.lag_model import LagReport, format_age
 from pipeline.settings import Settings
-
-
-def format_age(seconds: float | None) -> str:
-    """Compact age for a table cell: 0, 42s, 3m05s, 2h07m; ? when unknown."""
-    if seconds is None:
-        return "?"
-    whole = int(seconds)
-    if whole < 60:
-        return "0" if seconds == 0 else f"{whole}s"
-    if whole < 3600:
-        return f"{whole // 60}m{whole % 60:02d}s"
-    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
 
 
 def _lag_cell(lag: int) -> Text:

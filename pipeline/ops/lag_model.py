@@ -225,3 +225,15 @@ def build_report(
     chosen_stages = [stage for stage in stages if stage.group in order]
     return LagReport(now_ms, tuple(rows), tuple(group_totals(rows, groups, states)),
                      tuple(stage_totals(rows, chosen_stages)))
+
+
+def format_age(seconds: float | None) -> str:
+    """Compact age for a table cell: 0, 42s, 3m05s, 2h07m; ? when unknown."""
+    if seconds is None:
+        return "?"
+    whole = int(seconds)
+    if whole < 60:
+        return "0" if seconds == 0 else f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"

@@ -33,6 +33,7 @@ Time to crime is analysed in days, but Prometheus names carry base units (`promt
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -192,6 +193,20 @@ def sample_key(sample: Sample) -> str:
         return sample.name
     labels = ",".join(f'{key}="{_escape(value)}"' for key, value in sorted(sample.labels.items()))
     return f"{sample.name}{{{labels}}}"
+
+
+_LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+_UNESCAPE = {"\\\\": "\\", "\\n": "\n", '\\"': '"'}
+
+
+def parse_sample_key(key: str) -> tuple[str, dict[str, str]]:
+    """The inverse of `sample_key`: (sample name, labels) of e.g. `tracepipe_events_in_total{processor="intake"}`."""
+    name, brace, rest = key.partition("{")
+    if not brace:
+        return name, {}
+    labels = {label: re.sub(r'\\[\\n"]', lambda m: _UNESCAPE[m.group(0)], value)
+              for label, value in _LABEL.findall(rest)}
+    return name, labels
 
 
 def flatten(registry: CollectorRegistry) -> tuple[dict[str, int], dict[str, float]]:

@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 import yaml
+
+from pipeline.cli import app as cli_app
+from pipeline.ops.sensor import metrics_port
+from pipeline.topology import PROCESSORS
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -26,8 +31,10 @@ DOCKERFILE = DEPLOY / "Dockerfile"
 
 KAFKA_IMAGE = "apache/kafka:3.9.1"
 APP_DOCKERFILE = "deploy/Dockerfile"
-INGEST_PROCESSORS = "validate,enrich,dedupe"
-STAGE_PROCESSORS = "manufacturer,wholesaler,dealer,purchaser,sink"
+INGEST_PROCESSORS = "intake,dedupe,serial_linker"
+STAGE_PROCESSORS = "manufacturer,wholesaler,dealer,dealer_oob,purchaser,express,sink"
+TOPOLOGY_NAMES = [spec.name for spec in PROCESSORS]
+DASHBOARD_PORT = 8090
 # A value that compose fills in from the environment and refuses to start without: ${NAME:?message}.
 REQUIRED_INTERPOLATION = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:\?[^}]*\}")
 SECRET_KEY_WORDS = ("PASSWORD", "SECRET", "TOKEN", "API_KEY")
@@ -58,6 +65,57 @@ def _env(service: dict[str, Any]) -> dict[str, str]:
 def _command(service: dict[str, Any]) -> list[str]:
     cmd = service.get("command") or []
     return cmd.split() if isinstance(cmd, str) else [str(c) for c in cmd]
+
+
+def _worker_processors(args: list[str]) -> list[str] | None:
+    """Processors of `worker --processors a,b` (also `-p a,b`, `--processors=a,b`); None if not a worker."""
+    if args[:1] != ["worker"]:
+        return None
+    for i, arg in enumerate(args[1:], start=1):
+        if arg in {"--processors", "-p"}:
+            value = args[i + 1]
+            break
+        if arg.startswith("--processors="):
+            value = arg.split("=", 1)[1]
+            break
+    else:
+        value = "all"  # the CLI default
+    if value == "all":
+        return list(TOPOLOGY_NAMES)
+    return [name.strip() for name in value.split(",") if name.strip()]
+
+
+def _expected_metrics_ports(processors: list[str], base: str) -> set[int]:
+    """The /metrics ports a worker running `processors` really serves (pipeline.ops.sensor.metrics_port)."""
+    ports = {metrics_port(name, {"TRACEPIPE_METRICS_PORT": base}) for name in processors}
+    assert None not in ports, "TRACEPIPE_METRICS_PORT=0 disables /metrics, but the deployment scrapes it"
+    return ports  # type: ignore[return-value]
+
+
+def _cli_tree() -> dict[str, set[str] | None]:
+    """`tracepipe` commands: {name: None} for a plain command, {group: {subcommands}} for a group."""
+    root = typer.main.get_command(cli_app)
+    return {
+        name: (set(cmd.commands) if hasattr(cmd, "commands") else None)
+        for name, cmd in root.commands.items()  # type: ignore[attr-defined]
+    }
+
+
+def _assert_real_cli_command(args: list[str], where: str) -> None:
+    tree = _cli_tree()
+    assert args, f"{where}: no command"
+    assert args[0] in tree, f"{where}: `tracepipe {args[0]}` is not a tracepipe command ({sorted(tree)})"
+    subcommands = tree[args[0]]
+    if subcommands is not None:
+        assert len(args) > 1 and args[1] in subcommands, (
+            f"{where}: `tracepipe {' '.join(args[:2])}` is not a subcommand of {args[0]} ({sorted(subcommands)})"
+        )
+
+
+def _url_port(text: str) -> int:
+    m = re.search(r"//(?:127\.0\.0\.1|localhost):(\d+)/", text)
+    assert m, f"no local URL in {text!r}"
+    return int(m.group(1))
 
 
 def _listeners(value: str) -> dict[str, tuple[str, int]]:
@@ -323,15 +381,35 @@ def test_compose_runs_every_tracepipe_role(app_services):
         "db migrate",
         f"worker --processors {INGEST_PROCESSORS}",
         f"worker --processors {STAGE_PROCESSORS}",
-        "api",
         "dashboard",
     ]
     for cmd in wanted:
         assert cmd in commands.values(), f"no service runs `tracepipe {cmd}`; have {commands}"
     ports = {name: [str(p) for p in svc.get("ports", [])] for name, svc in app_services.items()}
     by_cmd = {cmd: name for name, cmd in commands.items()}
-    assert "8080:8080" in ports[by_cmd["api"]]
-    assert "8090:8090" in ports[by_cmd["dashboard"]]
+    assert f"{DASHBOARD_PORT}:{DASHBOARD_PORT}" in ports[by_cmd["dashboard"]]
+    assert _env(app_services[by_cmd["dashboard"]])["TRACEPIPE_DASHBOARD_PORT"] == str(DASHBOARD_PORT)
+
+
+def test_compose_commands_are_real_tracepipe_commands(app_services):
+    for name, svc in app_services.items():
+        _assert_real_cli_command(_command(svc), f"compose service {name}")
+
+
+def test_compose_worker_processors_cover_the_topology(app_services):
+    run: list[str] = []
+    for name, svc in app_services.items():
+        processors = _worker_processors(_command(svc))
+        if processors is None:
+            continue
+        unknown = [p for p in processors if p not in TOPOLOGY_NAMES]
+        assert not unknown, f"{name} runs processors not in pipeline.topology.PROCESSORS: {unknown}"
+        assert len(processors) == len(set(processors)), f"{name} lists a processor twice"
+        run += processors
+    missing = [p for p in TOPOLOGY_NAMES if p not in run]
+    assert not missing, f"no compose worker runs {missing}"
+    twice = [p for p, n in Counter(run).items() if n > 1]
+    assert not twice, f"processors run by two worker services (their metrics ports would be scraped twice): {twice}"
 
 
 def test_compose_topics_runs_after_every_broker_is_healthy(brokers, app_services):
@@ -341,10 +419,12 @@ def test_compose_topics_runs_after_every_broker_is_healthy(brokers, app_services
         assert deps[broker]["condition"] == "service_healthy", broker
 
 
-def test_prometheus_scrapes_every_worker(services, app_services):
+def _scrape_targets() -> dict[str, set[tuple[str, int]]]:
+    """{job_name: {(host, port)}} from prometheus.yml (static and DNS-discovered targets)."""
     (prom_cfg,) = _load_all(PROMETHEUS_FILE)
-    targets: set[tuple[str, int]] = set()
+    out: dict[str, set[tuple[str, int]]] = {}
     for job in prom_cfg["scrape_configs"]:
+        targets = out.setdefault(job["job_name"], set())
         for sc in job.get("static_configs", []):
             for t in sc["targets"]:
                 host, port = t.rsplit(":", 1)
@@ -352,18 +432,49 @@ def test_prometheus_scrapes_every_worker(services, app_services):
         for sd in job.get("dns_sd_configs", []):
             for host in sd["names"]:
                 targets.add((host, int(sd["port"])))
+    return out
+
+
+def test_prometheus_scrapes_every_processor_of_every_worker(services, app_services):
+    by_job = _scrape_targets()
+    targets = set().union(*by_job.values())
     workers = {n: s for n, s in app_services.items() if _command(s)[:1] == ["worker"]}
     assert len(workers) == 2
     for name, svc in workers.items():
-        port = int(_env(svc)["TRACEPIPE_METRICS_PORT"])
-        assert port == 9100
-        assert (name, port) in targets, f"Prometheus does not scrape {name}:{port}"
+        base = _env(svc)["TRACEPIPE_METRICS_PORT"]
+        assert base == "9100"
+        expected = _expected_metrics_ports(_worker_processors(_command(svc)) or [], base)
+        scraped = {port for host, port in targets if host == name}
+        assert scraped == expected, (
+            f"Prometheus scrapes {name} on {sorted(scraped)}, its processors serve {sorted(expected)}"
+        )
     for host, _port in targets:
         assert host == "localhost" or host in services, f"scrape target {host} is not a compose service"
     prom = [s for s in services.values() if str(s.get("image", "")).startswith("prom/prometheus")]
     assert len(prom) == 1
     assert any(str(v).startswith("./prometheus.yml:") for v in prom[0]["volumes"])
     assert any(str(s.get("image", "")).startswith("grafana/grafana") for s in services.values())
+
+
+def test_prometheus_scrapes_the_dashboard_lag_gauges(app_services):
+    (prom_cfg,) = _load_all(PROMETHEUS_FILE)
+    (dashboard,) = [n for n, s in app_services.items() if _command(s)[:1] == ["dashboard"]]
+    port = int(_env(app_services[dashboard])["TRACEPIPE_DASHBOARD_PORT"])
+    jobs = [j for j in prom_cfg["scrape_configs"] if (dashboard, port) in _scrape_targets()[j["job_name"]]]
+    assert len(jobs) == 1, f"no single scrape job for {dashboard}:{port}"
+    assert jobs[0].get("metrics_path", "/metrics") == "/metrics"
+
+
+def test_compose_worker_healthchecks_probe_a_served_metrics_port(app_services):
+    for name, svc in app_services.items():
+        processors = _worker_processors(_command(svc))
+        if processors is None:
+            continue
+        served = _expected_metrics_ports(processors, _env(svc)["TRACEPIPE_METRICS_PORT"])
+        test = " ".join(map(str, svc["healthcheck"]["test"]))
+        assert "/metrics" in test, name
+        port = _url_port(test)
+        assert port in served, f"{name} healthcheck probes port {port}, its processors serve {sorted(served)}"
 
 
 def test_compose_images_are_pinned(services):
@@ -621,14 +732,64 @@ def test_k8s_worker_deployments(k8s_docs, name, processors):
     assert c["args"] == ["worker", "--processors", processors]
     assert c["resources"]["requests"]["cpu"] and c["resources"]["requests"]["memory"]
     assert c["resources"]["limits"]["memory"]
-    metrics = next(p for p in c["ports"] if p["containerPort"] == 9100)
+
+    base = _of_kind(k8s_docs, "ConfigMap")["tracepipe-config"]["data"]["TRACEPIPE_METRICS_PORT"]
+    expected = _expected_metrics_ports(processors.split(","), base)
+    declared = {p["containerPort"]: p.get("name") for p in c["ports"]}
+    assert set(declared) == expected, (
+        f"{name} declares ports {sorted(declared)}, its processors serve {sorted(expected)}"
+    )
+    for port_name in declared.values():
+        assert port_name and len(port_name) <= 15 and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", port_name), port_name
     for kind in ("readinessProbe", "livenessProbe"):
         http = c[kind]["httpGet"]
         assert http["path"] == "/metrics"
-        assert http["port"] in {metrics["containerPort"], metrics.get("name")}
+        assert http["port"] in set(declared) | set(declared.values()), f"{name} {kind} on {http['port']!r}"
     ann = dep["spec"]["template"]["metadata"]["annotations"]
     assert ann["prometheus.io/scrape"] == "true"
-    assert int(ann["prometheus.io/port"]) == metrics["containerPort"]
+    assert ann.get("prometheus.io/path", "/metrics") == "/metrics"
+    # One port annotation would send every scrape of the pod to that port; the processors' ports are declared.
+    assert "prometheus.io/port" not in ann, f"{name}: prometheus.io/port would hide all but one processor"
+
+
+def test_k8s_commands_are_real_tracepipe_commands(k8s_docs):
+    checked = 0
+    for w in _workloads(k8s_docs):
+        for c in _containers(w):
+            if c["image"].startswith("tracepipe"):
+                checked += 1
+                assert "command" not in c, f"{w['metadata']['name']}: the image's entrypoint is tracepipe"
+                _assert_real_cli_command([str(a) for a in c["args"]], f"{w['kind']}/{w['metadata']['name']}")
+    assert checked >= 4
+
+
+def test_k8s_worker_processors_cover_the_topology(k8s_docs):
+    run: list[str] = []
+    for w in _workloads(k8s_docs):
+        for c in _containers(w):
+            processors = _worker_processors([str(a) for a in c.get("args", [])])
+            if processors is None or not c["image"].startswith("tracepipe"):
+                continue
+            unknown = [p for p in processors if p not in TOPOLOGY_NAMES]
+            assert not unknown, f"{w['metadata']['name']} runs processors not in the topology: {unknown}"
+            run += processors
+    missing = [p for p in TOPOLOGY_NAMES if p not in run]
+    assert not missing, f"no k8s worker runs {missing}"
+    twice = [p for p, n in Counter(run).items() if n > 1]
+    assert not twice, f"processors run by two worker Deployments: {twice}"
+
+
+def test_k8s_dashboard_is_scraped_for_lag(k8s_docs):
+    dep = _of_kind(k8s_docs, "Deployment")["dashboard"]
+    (c,) = _pod_spec(dep)["containers"]
+    assert c["args"] == ["dashboard"]
+    port = int(_of_kind(k8s_docs, "ConfigMap")["tracepipe-config"]["data"]["TRACEPIPE_DASHBOARD_PORT"])
+    assert port == DASHBOARD_PORT
+    assert port in {p["containerPort"] for p in c["ports"]}
+    ann = dep["spec"]["template"]["metadata"]["annotations"]
+    assert ann["prometheus.io/scrape"] == "true"
+    assert int(ann["prometheus.io/port"]) == port
+    assert ann.get("prometheus.io/path", "/metrics") == "/metrics"
 
 
 def test_k8s_hpa_scales_an_existing_deployment_with_cpu_requests(k8s_docs):
@@ -652,7 +813,7 @@ def test_k8s_app_roles_and_images(k8s_docs):
             assert ":" in image.rsplit("/", 1)[-1] and not image.endswith(":latest"), f"unpinned {image}"
             if image.startswith("tracepipe"):
                 args[w["metadata"]["name"]] = c["args"]
-    for role in (["topics", "ensure"], ["db", "migrate"], ["api"], ["dashboard"]):
+    for role in (["topics", "ensure"], ["db", "migrate"], ["dashboard"]):
         assert role in args.values(), f"no workload runs `tracepipe {' '.join(role)}`"
     jobs = _of_kind(k8s_docs, "Job")
     assert len(jobs) == 2

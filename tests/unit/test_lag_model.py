@@ -12,11 +12,12 @@ from rich.console import Console
 from pipeline.errors import ConfigError, StackError
 from pipeline.i18n import MESSAGES
 from pipeline.ops.lag import LagCollector, lag_metric_families
-from pipeline.ops.lag_cli import format_age, lag_command
+from pipeline.ops.lag_cli import lag_command
 from pipeline.ops.lag_model import (
     PartitionOffsets,
     Stage,
     build_report,
+    format_age,
     is_changelog,
     pipeline_stages,
     select_groups,
