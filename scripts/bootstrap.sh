@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Idempotent set-up of a fresh machine: system packages (Java, Maven, PostgreSQL, promtool), the virtualenv and the
-# pinned Python packages. Safe to run every time: it only installs what is missing or changed.
+# Idempotent set-up of a fresh machine: system packages (Java, Maven, PostgreSQL, promtool, Chromium), the
+# virtualenv and the pinned Python packages. Safe to run every time: it only installs what is missing or changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +10,7 @@ command -v mvn >/dev/null 2>&1 || missing+=(maven)
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
 command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)  # promtool checks our /metrics exposition
+command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-dejavu-core)  # the dashboard test's real browser
 for extra in ${TRACEPIPE_APT_EXTRA:-}; do dpkg -s "$extra" >/dev/null 2>&1 || missing+=("$extra"); done
 if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

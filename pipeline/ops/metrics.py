@@ -27,6 +27,13 @@ Metric names and labels (counters are exposed with the `_total` suffix):
 | tracepipe_trace_outcomes_total | counter | processor, outcome, reason |
 | tracepipe_time_to_crime_seconds | histogram | processor |
 
+Records lookups (`stage`: manufacturer, wholesaler, dealer, dealer_oob, purchaser; `outcome`: found, not_found)
+are counted per stage a trace passed through in the step, read off the step's output (pipeline/ops/lookups.py):
+the five stage processors count their own stage, the express lane every stage it walked. Closes that look
+nothing up (SERIAL_OBLITERATED, INSUFFICIENT_DATA) count nothing. Database errors (`stage`: the five stages,
+express, sink) are PostgreSQL connection errors met by a batch processor, one per failed attempt (each retry
+that fails again counts again).
+
 Time to crime is analysed in days, but Prometheus names carry base units (`promtool check metrics` rejects
 `_days`): the histogram is in seconds, with bucket bounds at whole days (1 day ... 30 years).
 """
@@ -49,9 +56,17 @@ PREFIX = "tracepipe"
 OTHER = "OTHER"
 DAY_SECONDS = 24 * 60 * 60
 
-# Trace stages that look up industry records or write to PostgreSQL (they land after this module).
-STAGES: tuple[str, ...] = ("manufacturer", "wholesaler", "dealer", "dealer_oob", "purchaser", "sink")
+# The tracing stages, as they name themselves in a trace's stage_timings (and its hops): the `stage` label of
+# tracepipe_records_lookups_total.
+TRACE_STAGES: tuple[str, ...] = ("manufacturer", "wholesaler", "dealer", "dealer_oob", "purchaser")
+EXPRESS = "express"  # the express lane walks every tracing stage in one pass
+SINK = "sink"
+# The `stage` label of tracepipe_database_errors_total: the batch processors that use PostgreSQL (a connection
+# error of the express lane is not attributable to one of its stages, so it counts as "express").
+STAGES: tuple[str, ...] = (*TRACE_STAGES, EXPRESS, SINK)
 LOOKUP_OUTCOMES: tuple[str, ...] = ("found", "not_found")
+# The stages whose lookups a processor counts (series created at zero in advance).
+LOOKUP_STAGES_OF: dict[str, tuple[str, ...]] = {**{stage: (stage,) for stage in TRACE_STAGES}, EXPRESS: TRACE_STAGES}
 
 STEP_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # From "live" (tens of milliseconds) to a replayed backlog (a day old).
@@ -150,19 +165,22 @@ class ProcessorMetrics:
                 self.dedupe_decisions.labels(name, decision)
         if TRACES_POSSIBLE_DUPLICATES.name in writes:
             self.possible_duplicates.labels(name)
-        if name in STAGES:
+        for stage in LOOKUP_STAGES_OF.get(name, ()):
             for outcome in LOOKUP_OUTCOMES:
-                self.records_lookups.labels(name, name, outcome)
+                self.records_lookups.labels(name, stage, outcome)
+        if name in STAGES:
             self.database_errors.labels(name, name)
 
-    # Helpers for the trace stages and the sink (they land later); values are checked against closed sets.
+    # Fed by the step observer (lookups, trace results) and the batch processors' database callback (errors);
+    # values are checked against closed sets.
 
     def record_lookup(self, stage: str, outcome: str) -> None:
-        """Count one industry-records lookup of `stage` ("found" or "not_found")."""
-        self.records_lookups.labels(self.processor, bounded(stage, STAGES), bounded(outcome, LOOKUP_OUTCOMES)).inc()
+        """Count one industry-records lookup of tracing stage `stage` ("found" or "not_found")."""
+        self.records_lookups.labels(self.processor, bounded(stage, TRACE_STAGES),
+                                    bounded(outcome, LOOKUP_OUTCOMES)).inc()
 
     def database_error(self, stage: str) -> None:
-        """Count one PostgreSQL error met by `stage`."""
+        """Count one PostgreSQL error met by `stage` (a tracing stage, express or sink)."""
         self.database_errors.labels(self.processor, bounded(stage, STAGES)).inc()
 
     def observe_trace_result(self, result: Mapping[str, Any]) -> None:

@@ -7,12 +7,24 @@ import uuid
 from collections.abc import Iterable, Mapping
 
 from pipeline.codec import decode
+from pipeline.db.migrate import migrate
 from pipeline.ops.drain import wait_until_drained
 from pipeline.processors.supervisor import WorkerSet
 from pipeline.processors.watchdog import StallWatchdog
 from pipeline.producers.scenario_publish import publish_scenario
+from pipeline.records.seed import seed_records
 from pipeline.settings import Settings
+from pipeline.stack.postgres import ensure_database
 from pipeline.topics import ensure_topics, read_all
+
+
+def seeded_records_database(settings: Settings, firearms: list, seed: int, extra_firearms: int = 2_000) -> Settings:
+    """A private, migrated PostgreSQL database holding the commerce records of `firearms`; its settings."""
+    private = settings.with_changes(pg_db=f"e2e_{uuid.uuid4().hex[:8]}")
+    ensure_database(private)
+    migrate(private)
+    seed_records(private, firearms, seed, extra_firearms=extra_firearms)
+    return private
 
 
 class PipelineHarness:

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 
 import psycopg2
 import pytest
 
-from pipeline.db.migrate import migrate
 from pipeline.normalize import model_family, normalize_model
 from pipeline.processors.supervisor import parse_processors
 from pipeline.producers.scenario import generate_scenario
 from pipeline.producers.scenario.truth import TraceFate, TruthKind
-from pipeline.records.seed import seed_records
-from pipeline.stack.postgres import ensure_database
 from pipeline.topology import TRACES_COMPLETED
 from pipeline.vocab import load_vocabulary
 from pipeline.vocab.codes import SerialScope
-from tests.integration.harness import PipelineHarness
+from tests.integration.harness import PipelineHarness, seeded_records_database
 
 SEED = 4242
 FATE_REASON = {
@@ -73,12 +69,8 @@ def expected_reasons(scenario) -> Counter:
 def traced(stack, settings):
     """Run the whole pipeline once over a scenario, with records seeded from the same catalogue."""
     scenario = generate_scenario(days=5, seed=SEED)
-    database = f"e2e_{uuid.uuid4().hex[:8]}"
-    private = settings.with_changes(pg_db=database)
-    ensure_database(private)
-    migrate(private)
-    seed_records(private, scenario.firearms, SEED, extra_firearms=2_000)
-    harness = PipelineHarness(private, parse_processors("all"), extra_env={"TRACEPIPE_PG_DB": database})
+    private = seeded_records_database(settings, scenario.firearms, SEED)
+    harness = PipelineHarness(private, parse_processors("all"), extra_env={"TRACEPIPE_PG_DB": private.pg_db})
     harness.start()
     try:
         harness.publish(scenario.events)
