@@ -57,6 +57,27 @@ def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = TOPICS) -> 
         admin.close()
 
 
+def list_topics(settings: Settings) -> list[str]:
+    """Every topic on the cluster (physical names)."""
+    admin = admin_client(settings)
+    try:
+        return sorted(admin.list_topics())
+    finally:
+        admin.close()
+
+
+def delete_topics(settings: Settings, names: list[str], batch: int = 200) -> None:
+    """Delete topics by physical name (tests remove their namespaces so a long-lived broker does not fill up)."""
+    admin = admin_client(settings)
+    try:
+        existing = set(admin.list_topics())
+        doomed = sorted(set(names) & existing)
+        for start in range(0, len(doomed), batch):
+            admin.delete_topics(doomed[start:start + batch], timeout_ms=60_000)
+    finally:
+        admin.close()
+
+
 def describe_topics(settings: Settings, names: list[str]) -> dict[str, TopicState]:
     """Partition count and topic-level (non-default) configs of each named topic."""
     admin = admin_client(settings)

@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.settings import Settings
 from pipeline.stack import kafka, local, postgres
+from pipeline.topics import delete_topics, list_topics
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +22,11 @@ def stack(settings: Settings):
     """Bring the real stack up (idempotent); stop it at the end only if this session started it."""
     was_running = kafka.status(settings)[0] and postgres.status(settings)[0]
     report = local.up(settings)
+    before = set(list_topics(settings))
     yield report
+    # Every test namespaces its topics; drop the ones this session made, or a developer's broker keeps
+    # thousands of partitions and takes minutes to start.
+    delete_topics(settings, sorted(set(list_topics(settings)) - before))
     if not was_running:
         local.down(settings)
 
