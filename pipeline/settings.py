@@ -32,6 +32,9 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     # Read by each worker process when it starts (pipeline/ops/sensor.py, snapshots.py):
     "METRICS_PORT": ("9100", "base port of the workers' /metrics (+ the processor's index); 0 disables"),
     "SNAPSHOT_SECONDS": ("10", "how often each worker publishes a metrics snapshot to Kafka; 0 disables"),
+    # Read by `tracepipe dashboard` (as defaults of its --host/--port options):
+    "DASHBOARD_HOST": ("127.0.0.1", "address the ops dashboard listens on"),
+    "DASHBOARD_PORT": ("8090", "port of the ops dashboard (page, /api/overview, lag gauges on /metrics)"),
 }
 
 
