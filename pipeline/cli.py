@@ -294,11 +294,13 @@ def demo(
     days: int = typer.Option(30, "--days", min=1, max=365, help="days of seizures to publish"),
     seed: int = typer.Option(2024, "--seed", help="scenario and records seed"),
     report: Path = typer.Option(Path("reports/demo-report.html"), "--report", help="where the HTML report goes"),
+    dashboard_port: int = typer.Option(8090, "--dashboard-port", min=0, max=65535, envvar="TRACEPIPE_DASHBOARD_PORT",
+                                       help="live ops dashboard while the demo runs (0: none)"),
 ) -> None:
     """The main job: a realistic month of seizures traced end to end on the local stack, summarised."""
     from pipeline.demo.run import DemoOptions, run_demo
 
-    run_demo(STATE.settings, DemoOptions(days=days, seed=seed, report=report), console)
+    run_demo(STATE.settings, DemoOptions(days=days, seed=seed, report=report, dashboard_port=dashboard_port), console)
 
 
 def main() -> None:

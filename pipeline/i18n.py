@@ -161,6 +161,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The dashboard server does not answer; showing the last figures.",
         "es": "El servidor del tablero no responde; se muestran las últimas cifras.",
     },
+    "demo_dashboard": {
+        "en": "Watch it live on the ops dashboard: {url}",
+        "es": "Véalo en vivo en el tablero de operación: {url}",
+    },
+    "demo_dashboard_port_taken": {
+        "en": "port {port} is taken: the demo runs without its live dashboard (--dashboard-port to choose another)",
+        "es": "el puerto {port} está ocupado: la demostración corre sin tablero en vivo (--dashboard-port para elegir otro)",
+    },
     "dashboard_serving": {
         "en": "Ops dashboard on http://{host}:{port}/ (Ctrl-C to stop)",
         "es": "Tablero de operación en http://{host}:{port}/ (Ctrl-C para detener)",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from pipeline.db.migrate import migrate
 from pipeline.demo.report import write_report
 from pipeline.demo.summary import RunSummary, read_database_figures, reason_counts
 from pipeline.i18n import t
+from pipeline.ops.dashboard_feed import DashboardFeed
+from pipeline.ops.dashboard_web import DashboardThread
 from pipeline.ops.drain import wait_until_drained
 from pipeline.processors.supervisor import WorkerSet, parse_processors
 from pipeline.processors.watchdog import StallWatchdog
@@ -32,6 +35,7 @@ from pipeline.records.seed import seed_records
 from pipeline.settings import Settings
 from pipeline.stack import local
 from pipeline.stack.postgres import SUPERUSER
+from pipeline.stack.process import port_open
 from pipeline.topics import ensure_topics, read_all
 from pipeline.topology import SEIZURES_DEAD_LETTER, SEIZURES_DUPLICATES
 
@@ -46,6 +50,19 @@ class DemoOptions:
     seed: int = 2024
     report: Path = Path("reports/demo-report.html")
     background_firearms: int = 20_000
+    dashboard_port: int = 8090  # 0: no live dashboard
+
+
+def live_dashboard(demo: Settings, options: DemoOptions, console: Console) -> AbstractContextManager[object]:
+    """The ops dashboard on the demo's namespace while it runs (its URL printed), or nothing if it cannot start."""
+    lang = demo.lang
+    if not options.dashboard_port:
+        return nullcontext()
+    if port_open(options.dashboard_port):
+        console.print(t("demo_dashboard_port_taken", lang, port=options.dashboard_port))
+        return nullcontext()
+    console.print(t("demo_dashboard", lang, url=f"http://127.0.0.1:{options.dashboard_port}/?lang={lang}"))
+    return DashboardThread(DashboardFeed(demo, lag_every_s=2.0), "127.0.0.1", options.dashboard_port, lang, 2.0)
 
 
 def recreate_database(settings: Settings) -> Settings:
@@ -79,18 +96,20 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> RunS
         ensure_topics(demo)
         progress.update(step, description=t("demo_step_workers", lang))
         processors = parse_processors("all")
-        env = {**os.environ, "TRACEPIPE_NAMESPACE": demo.namespace, "TRACEPIPE_PG_DB": DEMO_DATABASE}
+        env = {"TRACEPIPE_SNAPSHOT_SECONDS": "2", **os.environ, "TRACEPIPE_NAMESPACE": demo.namespace,
+               "TRACEPIPE_PG_DB": DEMO_DATABASE}
         workers = WorkerSet(processors, env)
         workers.start()
         watchdog = StallWatchdog(demo, processors, workers.restart)
         watchdog.start()
         try:
-            progress.remove_task(step)
-            publishing = progress.add_task(t("demo_step_publish", lang), total=len(scenario.events))
-            publish_scenario(demo, scenario.events, lambda n: progress.advance(publishing, n))
-            waiting = progress.add_task(t("demo_step_wait", lang, left="?"), total=None)
-            wait_until_drained(demo, processors, on_tick=lambda left: progress.update(
-                waiting, description=t("demo_step_wait", lang, left="?" if left is None else left)))
+            with live_dashboard(demo, options, console):
+                progress.remove_task(step)
+                publishing = progress.add_task(t("demo_step_publish", lang), total=len(scenario.events))
+                publish_scenario(demo, scenario.events, lambda n: progress.advance(publishing, n))
+                waiting = progress.add_task(t("demo_step_wait", lang, left="?"), total=None)
+                wait_until_drained(demo, processors, on_tick=lambda left: progress.update(
+                    waiting, description=t("demo_step_wait", lang, left="?" if left is None else left)))
         finally:
             watchdog.stop()
             workers.stop()

@@ -13,6 +13,8 @@ The page shows counts, stage names, reason codes and dead-letter messages, never
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterable
 from importlib.resources import files
 from typing import Any
@@ -23,11 +25,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
+from pipeline.errors import StackError
 from pipeline.i18n import MESSAGES, t
 from pipeline.ops.dashboard_feed import DashboardFeed
 from pipeline.ops.lag import lag_metric_families
 
 LANGS = ("en", "es")
+STARTUP_S = 30.0
 PAGE_TEMPLATE = files("pipeline.ops").joinpath("dashboard.html").read_text(encoding="utf-8")
 
 
@@ -98,6 +102,36 @@ def create_dashboard_app(feed: DashboardFeed, default_lang: str = "en", refresh_
         return {"ok": True, "lag_up": feed.lag is not None}
 
     return app
+
+
+class DashboardThread:
+    """The dashboard served from a thread of this process, while something else runs (the demo, the tests)."""
+
+    def __init__(self, feed: DashboardFeed, host: str, port: int, default_lang: str = "en",
+                 refresh_s: float = 5.0) -> None:
+        import uvicorn
+
+        self.feed = feed
+        config = uvicorn.Config(create_dashboard_app(feed, default_lang, refresh_s), host=host, port=port,
+                                log_level="warning", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="dashboard", daemon=True)
+
+    def __enter__(self) -> DashboardThread:
+        self.feed.start()
+        self.thread.start()
+        deadline = time.monotonic() + STARTUP_S
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                self.feed.stop()
+                raise StackError("the dashboard server did not start (is its port taken?)")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.feed.stop()
 
 
 def serve_dashboard(feed: DashboardFeed, host: str, port: int, default_lang: str, refresh_s: float) -> None:

@@ -10,7 +10,6 @@ import json
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.request
 import warnings
@@ -20,10 +19,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from pipeline.ops.dashboard_feed import DashboardFeed
-from pipeline.ops.dashboard_web import create_dashboard_app
+from pipeline.ops.dashboard_web import DashboardThread
 from pipeline.ops.metrics import parse_sample_key
 from pipeline.processors.supervisor import parse_processors
 from pipeline.producers.scenario import generate_scenario
@@ -128,28 +126,6 @@ def wait_for_feed(feed: DashboardFeed, scraped: dict[str, dict[str, float]], tim
         time.sleep(1.0)
 
 
-class DashboardServer:
-    """The real dashboard app under uvicorn, in a thread of this process."""
-
-    def __init__(self, feed: DashboardFeed, port: int, refresh_s: float) -> None:
-        config = uvicorn.Config(create_dashboard_app(feed, "en", refresh_s), host="127.0.0.1", port=port,
-                                log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> DashboardServer:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            assert time.monotonic() < deadline, "the dashboard server did not start"
-            time.sleep(0.1)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def served(stack, settings):
     """Run the whole pipeline over a scenario, then serve the dashboard and yield while the workers still run.
@@ -169,17 +145,14 @@ def served(stack, settings):
             harness.publish(scenario.events)
             harness.wait_drained(timeout=300)
             scraped = {spec.name: samples(scrape(base + index)) for index, spec in enumerate(PROCESSORS)}
-            feed.start()
-            overview = wait_for_feed(feed, scraped)
-            if overview["workers_seen"] != len(PROCESSORS) and attempt == 1:
-                warnings.warn(f"a worker was restarted ({overview['workers_seen']} workers seen); running again",
-                              stacklevel=1)
-                continue
-            with DashboardServer(feed, base + len(PROCESSORS), refresh_s=1.0):
-                yield Served(scraped, base + len(PROCESSORS), overview)
-            return
+            with DashboardThread(feed, "127.0.0.1", base + len(PROCESSORS), refresh_s=1.0):
+                overview = wait_for_feed(feed, scraped)
+                if overview["workers_seen"] == len(PROCESSORS) or attempt == 2:
+                    yield Served(scraped, base + len(PROCESSORS), overview)
+                    return
+            warnings.warn(f"a worker was restarted ({overview['workers_seen']} workers seen); running again",
+                          stacklevel=1)
         finally:
-            feed.stop()
             harness.stop()
 
 
