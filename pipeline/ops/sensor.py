@@ -10,6 +10,11 @@ Why an observer at the agent loop's edge rather than a faust Sensor's event hook
 * What the pipeline decided is read straight off those records: a dead letter's reason from its DeadLetter
   payload, a dedupe decision from the topic it went to (requested / recoveries / duplicates), a trace opened,
   a possible duplicate. The business logic (pipeline/rules, the step functions) stays free of metric calls.
+* A tracing step's records lookups are read the same way: the stages a trace passed through in the step and
+  how it left the last one (forwarded, completed, or closed with a reason) say which lookups found their record
+  (pipeline/ops/lookups.py). Each record is decoded once: the incoming trace, and each trace the step produced.
+* Database errors are the one count not read off records: a batch processor's connection calls
+  `StepObserver.database_error` on each PostgreSQL error it retries (pipeline/processors/app.py wires it).
 * One record in, its outputs out, one call: counts are exact by construction (no pairing of "in" and "out"
   events whose timing faust decides), and the observer is a plain function of in-memory records, unit-tested
   without a broker.
@@ -42,6 +47,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 
 from pipeline.codec import decode, writer_schema
 from pipeline.errors import CodecError, ConfigError
+from pipeline.ops.lookups import step_lookups
 from pipeline.ops.metrics import DECISIONS, REASONS, TOPIC_NAMES, ProcessorMetrics, bounded
 from pipeline.ops.snapshots import install_snapshots, snapshot_seconds
 from pipeline.processors.records import Incoming, Outgoing
@@ -52,6 +58,10 @@ from pipeline.topology import (
     PROCESSORS,
     SEIZURES_DEAD_LETTER,
     SEIZURES_DUPLICATES,
+    TRACES_AT_DEALER,
+    TRACES_AT_DEALER_OOB,
+    TRACES_AT_PURCHASER,
+    TRACES_AT_WHOLESALER,
     TRACES_COMPLETED,
     TRACES_POSSIBLE_DUPLICATES,
     TRACES_RECOVERIES,
@@ -73,6 +83,12 @@ DEDUPE_DECISION_BY_TOPIC: dict[str, str] = {
     TRACES_RECOVERIES.name: str(Decision.ADD_RECOVERY),
     SEIZURES_DUPLICATES.name: str(Decision.EXACT_DUPLICATE),
 }
+
+# Topics carrying a TraceInFlight to a tracing stage (or the express lane): a processor reading one of them makes
+# records lookups, and forwards its traces on them.
+TRACE_TOPICS: frozenset[str] = frozenset(topic.name for topic in (
+    TRACES_REQUESTED, TRACES_URGENT, TRACES_AT_WHOLESALER, TRACES_AT_DEALER, TRACES_AT_DEALER_OOB,
+    TRACES_AT_PURCHASER))
 
 
 def metrics_port(processor_name: str, environ: Mapping[str, str],
@@ -100,10 +116,11 @@ class StepObserver:
     `seconds` is the time from the start of the step to its outputs being handed to the producer.
     """
 
-    def __init__(self, metrics: ProcessorMetrics, *, reads_results: bool = False,
+    def __init__(self, metrics: ProcessorMetrics, *, reads_results: bool = False, reads_traces: bool = False,
                  clock: Callable[[], float] = time.time) -> None:
         self.metrics = metrics
         self.reads_results = reads_results  # traces.completed is an input (the sink): count its TraceResults
+        self.reads_traces = reads_traces  # a trace topic is an input (the stages, express): count records lookups
         self.clock = clock
 
     def __call__(self, incoming: Incoming, outputs: Sequence[Outgoing], seconds: float) -> None:
@@ -135,6 +152,38 @@ class StepObserver:
         published = incoming.timestamp_ms / 1000
         m.publish_to_process_seconds.labels(name).observe(max(0.0, self.clock() - published))
         m.last_event_timestamp.labels(name).set(published)
+        if self.reads_traces:
+            self._lookups(incoming, outputs)
+
+    def database_error(self, _exc: BaseException) -> None:
+        """The `on_error` callback of a batch processor's database connection: one PostgreSQL error met (labelled
+        with the processor's name: a tracing stage, express or sink); never raises into the retry loop."""
+        try:
+            self.metrics.database_error(self.metrics.processor)
+        except Exception:  # noqa: BLE001 - metrics must never stop the pipeline
+            self.metrics.observer_errors.labels(self.metrics.processor).inc()
+            log.exception("%s: counting a database error failed", self.metrics.processor)
+
+    def _lookups(self, incoming: Incoming, outputs: Sequence[Outgoing]) -> None:
+        """Count the records lookups of a tracing step from the trace it read and the traces it produced (a dead
+        letter, the step's failure, made no lookup worth counting)."""
+        produced = [(out, Record.TRACE_RESULT if out.topic == TRACES_COMPLETED.name else Record.TRACE_IN_FLIGHT)
+                    for out in outputs if out.topic == TRACES_COMPLETED.name or out.topic in TRACE_TOPICS]
+        if not produced:
+            return
+        try:
+            trace = decode(incoming.value, Record.TRACE_IN_FLIGHT)
+        except CodecError:
+            self.metrics.observer_errors.labels(self.metrics.processor).inc()
+            return
+        for out, record in produced:
+            try:
+                datum = decode(out.value, record)
+            except CodecError:
+                self.metrics.observer_errors.labels(self.metrics.processor).inc()
+                continue
+            for stage, outcome in step_lookups(trace, datum):
+                self.metrics.record_lookup(stage, outcome)
 
     def _trace_result(self, incoming: Incoming) -> None:
         """Count a TraceResult input; the sink's other inputs (recoveries, possible duplicates) are left alone."""
@@ -196,4 +245,5 @@ def install_metrics(app: faust.App, settings: Settings, spec: ProcessorSpec,
     if interval is not None:
         install_snapshots(app, settings, metrics, interval)
     inputs = {spec.reads.name, *(topic.name for topic in spec.also_reads)}
-    return StepObserver(metrics, reads_results=TRACES_COMPLETED.name in inputs)
+    return StepObserver(metrics, reads_results=TRACES_COMPLETED.name in inputs,
+                        reads_traces=not inputs.isdisjoint(TRACE_TOPICS))

@@ -118,7 +118,9 @@ def build_app(settings: Settings, name: str) -> faust.App:
 
     observe = install_metrics(app, settings, spec)  # /metrics server + snapshots; the agent's one metrics hook
     if step.kind == "batch":
-        _attach_batch_agent(app, source, name, step.function, settings, send_all, observe)
+        # The connection reports each PostgreSQL error it retries to the observer's callback (the ops layer).
+        db = RetryingConnection(settings, on_error=observe.database_error)
+        _attach_batch_agent(app, source, name, step.function, settings, send_all, observe, db)
         return app
     table = None
     if step.kind == "stateful":
@@ -146,11 +148,11 @@ def build_app(settings: Settings, name: str) -> faust.App:
 
 
 def _attach_batch_agent(app: faust.App, source: faust.TopicT, name: str, function: BatchStep, settings: Settings,
-                        send_all: Callable[[list[Outgoing]], Any], observe: Callable[..., None]) -> None:
+                        send_all: Callable[[list[Outgoing]], Any], observe: Callable[..., None],
+                        db: RetryingConnection) -> None:
     """An agent that hands batches to `function` in a worker thread (psycopg2 blocks), so lookups and
-    writes cost one round trip per batch. A batch that fails is retried record by record, and only the
-    records that still fail become dead letters."""
-    db = RetryingConnection(settings)
+    writes cost one round trip per batch, on `db`. A batch that fails is retried record by record, and only
+    the records that still fail become dead letters."""
 
     def run_isolated(batch: list[Incoming]) -> list[list[Outgoing]]:
         try:

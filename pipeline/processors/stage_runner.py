@@ -74,8 +74,9 @@ class RetryingConnection:
         self._on_error = on_error
 
     def run(self, work: Callable[[Any], Any]) -> Any:
-        """Run `work(conn)` in one transaction, retrying on connection-level errors (work must be idempotent)."""
-        delay = 0.2
+        """Run `work(conn)` in one transaction, retrying on connection-level errors (work must be idempotent).
+        Each error is passed to `on_error` (the worker counts it) before the backoff."""
+        delay = min(0.2, self._max_backoff)
         while True:
             try:
                 if self._conn is None or self._conn.closed:

@@ -7,7 +7,7 @@ import logging
 import socket
 import urllib.request
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -15,26 +15,54 @@ from prometheus_client.utils import floatToGoString
 
 from pipeline.codec import decode, encode
 from pipeline.errors import ConfigError
-from pipeline.ops.metrics import DAY_SECONDS, TIME_TO_CRIME_BUCKETS, ProcessorMetrics, flatten, sample_key
+from pipeline.ops.lookups import NO_LOOKUP_REASONS, NOT_FOUND_REASONS, closing_outcome, step_lookups
+from pipeline.ops.metrics import (
+    DAY_SECONDS,
+    TIME_TO_CRIME_BUCKETS,
+    TRACE_STAGES,
+    ProcessorMetrics,
+    flatten,
+    sample_key,
+)
 from pipeline.ops.sensor import MetricsServerSensor, StepObserver, install_metrics, metrics_port
 from pipeline.ops.snapshots import encode_snapshot, snapshot_seconds, worker_identity
-from pipeline.processors import dedupe, intake, serial_linker
+from pipeline.processors import (
+    dedupe,
+    express,
+    intake,
+    serial_linker,
+    stage_dealer,
+    stage_dealer_oob,
+    stage_manufacturer,
+    stage_purchaser,
+    stage_wholesaler,
+)
 from pipeline.processors.dead_letters import dead_letter
 from pipeline.processors.records import Incoming, Outgoing
+from pipeline.processors.stage_runner import Stage, decide_batch
 from pipeline.producers.publisher import event_key
 from pipeline.producers.scenario import generate_scenario
+from pipeline.records.model import LicenseKind, LicenseStatus, OobRecord, RetailSale, TheftReport, WholesaleShipment
 from pipeline.rules.validate import Rejection, RejectReason
 from pipeline.schemas import Record, default_registry, sample_datum
 from pipeline.topology import (
     PROCESSORS,
     SEIZURES_DEAD_LETTER,
     SEIZURES_ENRICHED,
+    TRACES_AT_DEALER,
+    TRACES_AT_DEALER_OOB,
+    TRACES_AT_PURCHASER,
+    TRACES_AT_WHOLESALER,
+    TRACES_COMPLETED,
     TRACES_POSSIBLE_DUPLICATES,
     TRACES_REQUESTED,
     TRACES_SERIAL_INDEX,
+    TRACES_URGENT,
     processor,
 )
 from tests.integration.test_intake_dedupe import expected_counts
+from tests.unit.rules.test_tracing import KEY, licensee, made
+from tests.unit.rules.test_tracing import trace as routine_trace
 
 NOW_MS = 1_720_000_000_000
 
@@ -225,6 +253,17 @@ def test_install_metrics_counts_results_only_where_traces_completed_is_read(sett
         assert install_metrics(app, settings_for_build, processor(name), env).reads_results is expected
 
 
+def test_install_metrics_counts_lookups_only_where_a_trace_topic_is_read(settings_for_build):
+    import faust
+
+    env = {"TRACEPIPE_METRICS_PORT": "0", "TRACEPIPE_SNAPSHOT_SECONDS": "0"}
+    readers = {spec.name: False for spec in PROCESSORS}
+    readers.update(dict.fromkeys((*TRACE_STAGES, "express"), True))
+    for name, expected in readers.items():
+        app = faust.App(f"t-lookups-{name}", broker="kafka://127.0.0.1:1", store="memory://", web_enabled=False)
+        assert install_metrics(app, settings_for_build, processor(name), env).reads_traces is expected, name
+
+
 def test_lookups_and_database_errors_by_stage():
     m = ProcessorMetrics("dealer")
     assert value(m, "tracepipe_records_lookups_total", stage="dealer", outcome="found") == 0  # series pre-created
@@ -236,6 +275,214 @@ def test_lookups_and_database_errors_by_stage():
     assert value(m, "tracepipe_records_lookups_total", stage="dealer_oob", outcome="not_found") == 1
     assert value(m, "tracepipe_records_lookups_total", stage="OTHER", outcome="OTHER") == 1
     assert value(m, "tracepipe_database_errors_total", stage="dealer") == 1
+
+
+# Records lookups of the tracing stages, read off real stage outputs (real decisions and encoders, canned records).
+
+TRACE_NOW = datetime(2024, 7, 10, 12, tzinfo=UTC)
+SALE = RetailSale(KEY, "D-7", date(2021, 7, 1), "P-9")
+FOUND = {  # what each stage's batched lookup returns, keyed as the stages' gather functions key it
+    "manufacturer": {"records": {KEY: made()}, "wholesalers": {"W-1": licensee("W-1", LicenseKind.WHOLESALER)}},
+    "wholesaler": {"shipments": {KEY: WholesaleShipment(KEY, "W-1", "D-7", date(2019, 6, 1))},
+                   "dealers": {"D-7": licensee("D-7")}},
+    "dealer": {"dealers": {"D-7": licensee("D-7")}, "sales": {KEY: SALE}, "thefts": {}},
+    "dealer_oob": {"records": {}},
+    "purchaser": {"sales": {KEY: SALE}, "dealers": {"D-7": licensee("D-7")}},
+}
+NOTHING = {"records": {}, "wholesalers": {}}
+CHAIN = ((stage_manufacturer.STAGE, TRACES_REQUESTED), (stage_wholesaler.STAGE, TRACES_AT_WHOLESALER),
+         (stage_dealer.STAGE, TRACES_AT_DEALER), (stage_purchaser.STAGE, TRACES_AT_PURCHASER))
+
+
+def lookup_counts(metrics: ProcessorMetrics) -> dict[tuple[str, str], int]:
+    """Non-zero tracepipe_records_lookups_total series as {(stage, outcome): count}."""
+    return {(s.labels["stage"], s.labels["outcome"]): int(s.value) for family in metrics.registry.collect()
+            if family.name == "tracepipe_records_lookups" for s in family.samples
+            if s.name.endswith("_total") and s.value}
+
+
+def run_stage(stage: Stage, payload: bytes, topic: str, found: dict, obs: StepObserver,
+              offset: int = 0) -> list[Outgoing]:
+    """One record through a stage's real decision and encoding, watched by `obs`; its outputs."""
+    record = incoming(payload, topic=f"ns.{topic}", offset=offset)
+    [outputs] = decide_batch(stage, [record], found, [decode(payload, Record.TRACE_IN_FLIGHT)], TRACE_NOW)
+    obs(record, outputs, 0.001)
+    return outputs
+
+
+def requested(the_trace: dict | None = None) -> bytes:
+    return encode(Record.TRACE_IN_FLIGHT, the_trace or routine_trace())
+
+
+def test_stage_forward_counts_one_found_lookup_per_stage_not_per_hop():
+    obs = observer("manufacturer", reads_traces=True)
+    [out] = run_stage(stage_manufacturer.STAGE, requested(), TRACES_REQUESTED.name, FOUND["manufacturer"], obs)
+    assert out.topic == TRACES_AT_WHOLESALER.name
+    assert len(decode(out.value, Record.TRACE_IN_FLIGHT)["hops"]) == 2  # importer and wholesaler: one lookup
+    assert lookup_counts(obs.metrics) == {("manufacturer", "found"): 1}
+    assert value(obs.metrics, "tracepipe_observer_errors_total") == 0
+
+
+def test_stage_close_for_a_missing_record_counts_not_found():
+    obs = observer("manufacturer", reads_traces=True)
+    [out] = run_stage(stage_manufacturer.STAGE, requested(), TRACES_REQUESTED.name, NOTHING, obs)
+    assert decode(out.value, Record.TRACE_RESULT)["reason"] == "NO_MANUFACTURER_RECORD"
+    assert lookup_counts(obs.metrics) == {("manufacturer", "not_found"): 1}
+
+
+def test_stage_close_without_a_lookup_counts_nothing():
+    obs = observer("manufacturer", reads_traces=True)
+    [out] = run_stage(stage_manufacturer.STAGE, requested(routine_trace("OBLITERATED")), TRACES_REQUESTED.name,
+                      FOUND["manufacturer"], obs)
+    assert decode(out.value, Record.TRACE_RESULT)["reason"] == "SERIAL_OBLITERATED"
+    assert lookup_counts(obs.metrics) == {}
+    assert value(obs.metrics, "tracepipe_events_out_total", topic=TRACES_COMPLETED.name) == 1
+    assert value(obs.metrics, "tracepipe_observer_errors_total") == 0
+
+
+def test_each_stage_counts_its_own_lookup_down_to_the_completed_purchaser_step():
+    payload, observers = requested(), {}
+    for stage, topic in CHAIN:
+        observers[stage.name] = observer(stage.name, reads_traces=True)
+        [out] = run_stage(stage, payload, topic.name, FOUND[stage.name], observers[stage.name])
+        payload = out.value
+    assert out.topic == TRACES_COMPLETED.name
+    result = decode(payload, Record.TRACE_RESULT)
+    assert (result["outcome"], result["reason"]) == ("COMPLETED", "NONE")
+    for name, obs in observers.items():
+        assert lookup_counts(obs.metrics) == {(name, "found"): 1}, name
+        assert value(obs.metrics, "tracepipe_observer_errors_total") == 0
+
+
+def test_dealer_routes_and_closes_count_as_their_records_say():
+    payload = requested()
+    for stage, topic in CHAIN[:2]:
+        [out] = run_stage(stage, payload, topic.name, FOUND[stage.name], observer(stage.name))
+        payload = out.value
+    assert out.topic == TRACES_AT_DEALER.name
+    dealer = observer("dealer", reads_traces=True)
+    closed = licensee("D-7", status=LicenseStatus.OUT_OF_BUSINESS)
+    [to_oob] = run_stage(stage_dealer.STAGE, payload, TRACES_AT_DEALER.name,
+                         {**FOUND["dealer"], "dealers": {"D-7": closed}, "sales": {}}, dealer)
+    theft = TheftReport(KEY, date(2020, 1, 1), "D-7", "burglary")
+    [stolen] = run_stage(stage_dealer.STAGE, payload, TRACES_AT_DEALER.name,
+                         {**FOUND["dealer"], "thefts": {KEY: theft}}, dealer, offset=1)
+    [missing] = run_stage(stage_dealer.STAGE, payload, TRACES_AT_DEALER.name, {**FOUND["dealer"], "sales": {}},
+                          dealer, offset=2)
+    assert to_oob.topic == TRACES_AT_DEALER_OOB.name
+    assert [decode(out.value, Record.TRACE_RESULT)["reason"] for out in (stolen, missing)] == [
+        "FIREARM_REPORTED_STOLEN", "DISTRIBUTION_RECORD_NOT_FOUND"]
+    # The out-of-business route found the (closed) dealer; a theft report is a record found.
+    assert lookup_counts(dealer.metrics) == {("dealer", "found"): 2, ("dealer", "not_found"): 1}
+    oob = observer("dealer_oob", reads_traces=True)
+    run_stage(stage_dealer_oob.STAGE, to_oob.value, TRACES_AT_DEALER_OOB.name, {"records": {}}, oob)
+    run_stage(stage_dealer_oob.STAGE, to_oob.value, TRACES_AT_DEALER_OOB.name,
+              {"records": {KEY: OobRecord(KEY, "D-7", date(2015, 1, 1), "P-1")}}, oob, offset=1)
+    assert lookup_counts(oob.metrics) == {("dealer_oob", "not_found"): 1, ("dealer_oob", "found"): 1}
+
+
+class CannedRecords:
+    """A RetryingConnection stand-in for the express lane: runs the work on no connection (gathers are canned)."""
+
+    def run(self, work):
+        return work(None)
+
+
+def test_express_counts_every_stage_it_walked(monkeypatch):
+    key_oob, key_lost, key_bad = "GLOCK|OOB1", "GLOCK|LOST1", "GLOCK|BAD1"
+    closed = licensee("D-8", status=LicenseStatus.OUT_OF_BUSINESS)
+    oob_sale = OobRecord(key_oob, "D-8", date(2016, 2, 1), "P-3")
+    found = {
+        "manufacturer": {"records": {k: made(firearm_key=k) for k in (KEY, key_oob, key_lost)},
+                         "wholesalers": FOUND["manufacturer"]["wholesalers"]},
+        "wholesaler": {"shipments": {KEY: WholesaleShipment(KEY, "W-1", "D-7", date(2019, 6, 1)),
+                                     key_oob: WholesaleShipment(key_oob, "W-1", "D-8", date(2019, 6, 1)),
+                                     key_lost: WholesaleShipment(key_lost, "W-1", "D-7", date(2019, 6, 1))},
+                       "dealers": {"D-7": licensee("D-7"), "D-8": closed}},
+        "dealer": {"dealers": {"D-7": licensee("D-7"), "D-8": closed}, "sales": {KEY: SALE}, "thefts": {}},
+        "dealer_oob": {"records": {key_oob: oob_sale}},
+        "purchaser": {"sales": {KEY: SALE, key_oob: oob_sale}, "dealers": {"D-7": licensee("D-7"), "D-8": closed}},
+    }
+    canned = {topic: Stage(stage.name, lambda _conn, _traces, f=found[stage.name]: f, stage.decide)
+              for topic, stage in express.STAGE_READING.items()}
+    monkeypatch.setattr(express, "STAGE_READING", canned)
+    urgent = [{**routine_trace(key=KEY), "trace_id": "TR-1", "priority": "URGENT"},
+              {**routine_trace(key=key_oob), "trace_id": "TR-2", "priority": "URGENT"},
+              {**routine_trace(key=key_lost), "trace_id": "TR-3", "priority": "URGENT"},
+              {**routine_trace("OBLITERATED", key=key_bad), "trace_id": "TR-4", "priority": "URGENT"}]
+    batch = [incoming(encode(Record.TRACE_IN_FLIGHT, t), topic=f"ns.{TRACES_URGENT.name}", offset=i)
+             for i, t in enumerate(urgent)]
+    produced = express.express_batch(batch, CannedRecords(), None)  # type: ignore[arg-type]
+    obs = observer("express", reads_traces=True)
+    for record, outputs in zip(batch, produced, strict=True):
+        obs(record, outputs, 0.001)
+    results = [decode(out.value, Record.TRACE_RESULT) for outputs in produced for out in outputs]
+    assert [(r["reason"], len(r["hops"])) for r in results] == [
+        ("NONE", 4), ("NONE", 4), ("DISTRIBUTION_RECORD_NOT_FOUND", 3), ("SERIAL_OBLITERATED", 0)]
+    assert [t["stage"] for t in results[1]["stage_timings"]] == list(TRACE_STAGES)
+    assert lookup_counts(obs.metrics) == {
+        ("manufacturer", "found"): 3, ("wholesaler", "found"): 3, ("dealer", "found"): 2,
+        ("dealer", "not_found"): 1, ("dealer_oob", "found"): 1, ("purchaser", "found"): 2}
+    assert value(obs.metrics, "tracepipe_observer_errors_total") == 0
+
+
+def test_lookups_skip_dead_letters_and_count_unreadable_traces_as_observer_errors():
+    obs = observer("wholesaler", reads_traces=True)
+    record = incoming(b"not avro", topic=f"ns.{TRACES_AT_WHOLESALER.name}")
+    obs(record, [dead_letter(record, Rejection(RejectReason.PROCESSING_ERROR, "e", "s"), "wholesaler")], 0.0)
+    assert value(obs.metrics, "tracepipe_observer_errors_total") == 0  # a failed step: nothing to decode
+    obs(record, [Outgoing(TRACES_AT_DEALER.name, b"TR-1", requested())], 0.0)  # unreadable input
+    good = incoming(requested(), topic=f"ns.{TRACES_AT_WHOLESALER.name}", offset=1)
+    obs(good, [Outgoing(TRACES_COMPLETED.name, b"TR-1", b"not avro")], 0.0)  # unreadable output
+    assert value(obs.metrics, "tracepipe_observer_errors_total") == 2
+    assert lookup_counts(obs.metrics) == {}
+    assert value(obs.metrics, "tracepipe_events_in_total") == 3 and value(
+        obs.metrics, "tracepipe_step_duration_seconds_count") == 3
+
+
+def test_lookups_are_counted_only_by_trace_readers():
+    obs = observer("manufacturer")  # reads_traces off: trace outputs are not decoded
+    run_stage(stage_manufacturer.STAGE, requested(), TRACES_REQUESTED.name, FOUND["manufacturer"], obs)
+    assert lookup_counts(obs.metrics) == {}
+
+
+def test_every_close_reason_is_classified():
+    reasons = set(ProcessorMetrics("sink").close_reasons)
+    assert NOT_FOUND_REASONS <= reasons and NO_LOOKUP_REASONS <= reasons
+    assert not NOT_FOUND_REASONS & NO_LOOKUP_REASONS
+    assert {r: closing_outcome(r) for r in sorted(reasons)} == {
+        "DEALER_OUT_OF_BUSINESS_RECORD_NOT_FOUND": "not_found", "DISTRIBUTION_RECORD_NOT_FOUND": "not_found",
+        "FIREARM_REPORTED_STOLEN": "found", "FOREIGN_NO_US_IMPORT_RECORD": "found", "INSUFFICIENT_DATA": None,
+        "NONE": "found", "NO_MANUFACTURER_RECORD": "not_found", "PRE_1968": "found", "SERIAL_OBLITERATED": None}
+    assert closing_outcome(None) == "found"  # forwarded
+
+
+def test_step_lookups_reads_the_new_stage_timings():
+    def timed(*stages):
+        return {"stage_timings": [{"stage": s} for s in stages]}
+
+    assert step_lookups(timed("manufacturer"), timed("manufacturer", "wholesaler")) == [("wholesaler", "found")]
+    assert step_lookups(timed(), {**timed("manufacturer", "wholesaler"), "reason": "DISTRIBUTION_RECORD_NOT_FOUND"}) \
+        == [("manufacturer", "found"), ("wholesaler", "not_found")]
+    assert step_lookups(timed(), {**timed("manufacturer"), "reason": "INSUFFICIENT_DATA"}) == []
+    assert step_lookups(timed("manufacturer"), timed("manufacturer")) == []  # no stage ran
+
+
+def test_lookup_and_database_error_series_exist_at_zero_where_they_can_happen():
+    express_metrics, sink_metrics = ProcessorMetrics("express"), ProcessorMetrics("sink")
+    for stage in TRACE_STAGES:
+        for outcome in ("found", "not_found"):
+            assert value(express_metrics, "tracepipe_records_lookups_total", stage=stage, outcome=outcome) == 0
+    assert value(express_metrics, "tracepipe_database_errors_total", stage="express") == 0
+    assert value(sink_metrics, "tracepipe_database_errors_total", stage="sink") == 0
+    assert lookup_counts(sink_metrics) == {} and value(
+        sink_metrics, "tracepipe_records_lookups_total", stage="sink", outcome="found") is None
+    assert value(ProcessorMetrics("dedupe"), "tracepipe_database_errors_total", stage="dedupe") is None
+    m = ProcessorMetrics("express")
+    m.record_lookup("express", "found")  # not a tracing stage
+    m.database_error("express")
+    assert value(m, "tracepipe_records_lookups_total", stage="OTHER", outcome="found") == 1
+    assert value(m, "tracepipe_database_errors_total", stage="express") == 1
 
 
 def test_every_metric_is_prefixed_and_labelled_by_processor():
