@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pipeline.i18n import MESSAGES, t
 from pipeline.ops.lag_model import LagReport, format_age
 from pipeline.ops.metrics import parse_sample_key
 from pipeline.topology import PROCESSORS
@@ -126,9 +127,14 @@ def _stage_rows(history: SnapshotHistory, lag: LagReport | None, now_s: float) -
     return rows
 
 
-def _counts(totals: Mapping[str, int]) -> list[dict[str, Any]]:
-    """Non-zero counts, largest first, as [{"name", "count"}]."""
-    return [{"name": name, "count": count}
+def _counts(totals: Mapping[str, int], lang: str = "en", labels: str | None = None) -> list[dict[str, Any]]:
+    """Non-zero counts, largest first, as [{"name": code, "label": words in `lang`, "count"}]; the words are the
+    catalogue's `<labels>_<code>` message where there is one, else the code."""
+    def label(name: str) -> str:
+        key = f"{labels}_{name.lower()}"
+        return t(key, lang) if labels and key in MESSAGES else name
+
+    return [{"name": name, "label": label(name), "count": count}
             for name, count in sorted(totals.items(), key=lambda item: (-item[1], item[0])) if count]
 
 
@@ -163,9 +169,9 @@ def build_overview(history: SnapshotHistory, lag: LagReport | None, letters: Seq
         },
         "stages": stages,
         "dead_letters": _counts(sum_by(latest, "tracepipe_dead_letters_total", "reason")),
-        "outcomes": _counts(outcomes),
-        "close_reasons": _counts(sum_by(latest, "tracepipe_trace_outcomes_total", "reason")),
-        "dedupe": _counts(sum_by(latest, "tracepipe_dedupe_decisions_total", "decision")),
+        "outcomes": _counts(outcomes, lang, "outcome"),
+        "close_reasons": _counts(sum_by(latest, "tracepipe_trace_outcomes_total", "reason"), lang, "reason"),
+        "dedupe": _counts(sum_by(latest, "tracepipe_dedupe_decisions_total", "decision"), lang, "decision"),
         "errors": {
             "observer": sum(sum_by(latest, "tracepipe_observer_errors_total", "processor").values()),
             "database": sum(sum_by(latest, "tracepipe_database_errors_total", "stage").values()),

@@ -54,7 +54,7 @@ def test_totals_add_up_every_workers_latest_snapshot():
     intake = overview["stages"][0]
     assert (intake["stage"], intake["events_in"], intake["dead_letters"], intake["workers"]) == ("intake", 45, 2, 2)
     assert overview["totals"]["events"] == 45 and overview["totals"]["dead_letters"] == 2
-    assert overview["dead_letters"] == [{"name": "UNKNOWN_STATE", "count": 2}]
+    assert overview["dead_letters"] == [{"name": "UNKNOWN_STATE", "label": "UNKNOWN_STATE", "count": 2}]
     assert overview["totals"]["lag"] is None and intake["lag"] is None  # no lag read yet
     assert [row["stage"] for row in overview["stages"]] == [spec.name for spec in PROCESSORS]
 
@@ -86,6 +86,31 @@ def test_silent_worker_is_not_counted_as_active():
     history.add(snapshot("intake", "a-1", T0, 3))
     assert build_overview(history, None, [], T0 + 61)["stages"][0]["workers"] == 0
     assert build_overview(history, None, [], T0 + 61)["stages"][0]["events_in"] == 3
+
+
+def test_outcomes_and_decisions_are_named_in_the_users_language():
+    metrics = ProcessorMetrics("sink")
+    for outcome, reason, times in (("COMPLETED", "NONE", 3), ("CLOSED", "PRE_1968", 1)):
+        for _ in range(times):
+            metrics.observe_trace_result({"outcome": outcome, "reason": reason, "time_to_crime_days": None})
+    history = SnapshotHistory()
+    history.add(Snapshot("sink", "a-1", T0, metrics.snapshot_values()[0]))
+    overview = build_overview(history, None, [], T0, "es")
+    assert overview["outcomes"] == [
+        {"name": "COMPLETED", "label": "completado (comprador identificado)", "count": 3},
+        {"name": "CLOSED", "label": "cerrado sin comprador", "count": 1}]
+    assert [row["label"] for row in overview["close_reasons"]] == ["completado", "fabricada antes de 1968"]
+    assert overview["totals"]["traces_finished"] == 4
+
+
+def test_every_outcome_reason_and_decision_has_words_in_both_languages():
+    from pipeline.ops.metrics import DECISIONS
+
+    metrics = ProcessorMetrics("sink")
+    codes = [("outcome", metrics.outcomes), ("reason", metrics.close_reasons), ("decision", DECISIONS)]
+    for prefix, names in codes:
+        for name in names:
+            assert set(MESSAGES[f"{prefix}_{name.lower()}"]) == {"en", "es"}
 
 
 def test_lag_per_stage_comes_from_the_report():
