@@ -26,6 +26,11 @@ Metric names and labels (counters are exposed with the `_total` suffix):
 | tracepipe_database_errors_total | counter | processor, stage |
 | tracepipe_trace_outcomes_total | counter | processor, outcome, reason |
 | tracepipe_time_to_crime_seconds | histogram | processor |
+| tracepipe_trace_turnaround_seconds | histogram | processor |
+
+Publish-to-completion latency is the sum of two measured parts: intake's and dedupe's
+tracepipe_publish_to_process_seconds (seizure published → trace opened) and tracepipe_trace_turnaround_seconds
+(trace opened → its result, observed by the sink from the TraceResult's opened_at and completed_at).
 
 Records lookups (`stage`: manufacturer, wholesaler, dealer, dealer_oob, purchaser; `outcome`: found, not_found)
 are counted per stage a trace passed through in the step, read off the step's output (pipeline/ops/lookups.py):
@@ -144,6 +149,10 @@ class ProcessorMetrics:
             f"{PREFIX}_time_to_crime_seconds",
             "Time from first retail sale to first recovery (bucket bounds are whole days, 1 day to 30 years).",
             ["processor"], buckets=TIME_TO_CRIME_BUCKETS, registry=r)
+        self.trace_turnaround_seconds = Histogram(
+            f"{PREFIX}_trace_turnaround_seconds",
+            "Seconds from a trace being opened to its result (completed or closed).",
+            ["processor"], buckets=PUBLISH_BUCKETS, registry=r)
         self._create_known_series()
 
     def _create_known_series(self) -> None:
@@ -191,6 +200,10 @@ class ProcessorMetrics:
         days = result.get("time_to_crime_days")
         if days is not None and days >= 0:
             self.time_to_crime_seconds.labels(self.processor).observe(days * DAY_SECONDS)
+        opened, finished = result.get("opened_at"), result.get("completed_at")
+        if opened is not None and finished is not None:
+            self.trace_turnaround_seconds.labels(self.processor).observe(
+                max(0.0, (finished - opened).total_seconds()))
 
     def exposition(self) -> bytes:
         """The Prometheus text exposition of this worker's metrics (what /metrics serves)."""

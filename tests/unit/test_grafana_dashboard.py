@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,8 @@ def _touch_every_series(metrics: ProcessorMetrics) -> None:
         metrics.record_lookup(STAGES[0], outcome)
     metrics.database_error(STAGES[0])
     metrics.observe_trace_result({"outcome": metrics.outcomes[0], "reason": metrics.close_reasons[0],
-                                  "time_to_crime_days": 400})
+                                  "time_to_crime_days": 400, "opened_at": datetime(2026, 1, 1, tzinfo=UTC),
+                                  "completed_at": datetime(2026, 1, 1, 0, 1, tzinfo=UTC)})
 
 
 def _fake_lag_report() -> LagReport:

@@ -7,7 +7,7 @@ import logging
 import socket
 import urllib.request
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -226,6 +226,16 @@ def test_trace_results_by_outcome_reason_and_time_to_crime():
     assert value(m, "tracepipe_time_to_crime_seconds_count") == 2
     assert value(m, "tracepipe_time_to_crime_seconds_bucket", le=floatToGoString(2 * 365 * DAY_SECONDS)) == 1
     assert TIME_TO_CRIME_BUCKETS[-1] == 30 * 365 * DAY_SECONDS
+
+
+def test_trace_turnaround_from_opened_to_result():
+    m = ProcessorMetrics("sink")
+    opened = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    for seconds in (0.4, 42.0, 7200.0):
+        m.observe_trace_result(trace_result(opened_at=opened, completed_at=opened + timedelta(seconds=seconds)))
+    assert value(m, "tracepipe_trace_turnaround_seconds_count") == 3
+    assert value(m, "tracepipe_trace_turnaround_seconds_sum") == pytest.approx(7242.4)
+    assert value(m, "tracepipe_trace_turnaround_seconds_bucket", le="60.0") == 2
 
 
 def test_sink_observer_counts_the_trace_results_it_reads():
