@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 POLL_MS = 500
 LAG_EVERY_S = 5.0
+BOOTSTRAP_TIMEOUT_MS = 5_000  # a broker that does not answer: retry soon, and let stop() return quickly
 
 
 class DashboardFeed:
@@ -75,6 +76,10 @@ class DashboardFeed:
         consumer = None
         next_lag = 0.0
         while not self._stop.is_set():
+            if time.monotonic() >= next_lag:  # first: an unreachable broker shows as "lag unavailable" at once
+                self._refresh_lag()
+                next_lag = time.monotonic() + self.lag_every_s
+                self.ready.set()
             try:
                 if consumer is None:
                     consumer = self._consumer()
@@ -83,16 +88,12 @@ class DashboardFeed:
                 log.warning("dashboard feed: %s; reconnecting", exc)
                 consumer = self._close(consumer)
                 self._stop.wait(2.0)
-            if time.monotonic() >= next_lag:
-                self._refresh_lag()
-                next_lag = time.monotonic() + self.lag_every_s
-                self.ready.set()
         self._close(consumer)
 
     def _consumer(self) -> KafkaConsumer:
         """A group-less consumer: snapshots from `keep_s` ago, the last few dead letters of each partition."""
         consumer = KafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap, enable_auto_commit=False,
-                                 group_id=None)
+                                 group_id=None, bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS)
         snapshots = partitions_of(consumer, self.settings.topic(METRICS_SNAPSHOTS.name))
         letters = partitions_of(consumer, self.settings.topic(SEIZURES_DEAD_LETTER.name))
         consumer.assign([*snapshots, *letters])

@@ -7,8 +7,10 @@ The page must load, refresh itself, and show (in English and Spanish) figures eq
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -220,3 +222,49 @@ def test_overview_api_never_carries_record_bytes(served):
     assert body["lang"] == "es" and body["recent_errors"]
     for row in body["recent_errors"]:
         assert set(row) == {"at", "processor", "reason", "message", "source"}
+
+
+def wait_for_http(url: str, timeout: float = 60.0) -> bytes:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+@pytest.mark.parametrize("broker", ["real", "unreachable"])
+def test_tracepipe_dashboard_command_serves_the_page(stack, settings, broker):
+    """`tracepipe dashboard` as an operator starts it; with no broker it still serves and says why figures lack."""
+    port = free_base_port(1)
+    env = {**os.environ, "TRACEPIPE_LANG": "es", "TRACEPIPE_NAMESPACE": f"cli{port}."}
+    if broker == "unreachable":
+        env["TRACEPIPE_KAFKA_BOOTSTRAP"] = f"127.0.0.1:{free_base_port(1)}"
+    process = subprocess.Popen([str(Path(sys.executable).parent / "tracepipe"), "dashboard", "--port", str(port)],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        page = wait_for_http(f"http://127.0.0.1:{port}/").decode()
+        assert '<html lang="es">' in page and "tracepipe — operación del pipeline" in page
+        deadline = time.monotonic() + 60
+        while True:
+            overview = json.loads(wait_for_http(f"http://127.0.0.1:{port}/api/overview"))
+            lag_read = overview["lag_error"] is not None or overview["totals"]["lag"] is not None
+            if lag_read or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        health = json.loads(wait_for_http(f"http://127.0.0.1:{port}/healthz"))
+        lag_up = samples(scrape(port))["tracepipe_lag_up"]
+        if broker == "real":
+            assert overview["lag_error"] is None and overview["totals"]["lag"] == 0
+            assert health == {"ok": True, "lag_up": True} and lag_up == 1
+        else:
+            assert "could not read consumer lag" in overview["lag_error"]
+            assert health == {"ok": True, "lag_up": False} and lag_up == 0
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert f"http://127.0.0.1:{port}/" in output
+    assert "Traceback" not in output
