@@ -48,7 +48,6 @@ class DashboardFeed:
         self._lag_error: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dashboard-feed", daemon=True)
-        self.ready = threading.Event()  # set once the first lag read and the catch-up have been tried
 
     def start(self) -> None:
         """Start following (returns at once)."""
@@ -79,7 +78,6 @@ class DashboardFeed:
             if time.monotonic() >= next_lag:  # first: an unreachable broker shows as "lag unavailable" at once
                 self._refresh_lag()
                 next_lag = time.monotonic() + self.lag_every_s
-                self.ready.set()
             try:
                 if consumer is None:
                     consumer = self._consumer()

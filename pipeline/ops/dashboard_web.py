@@ -15,20 +15,17 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable
 from importlib.resources import files
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import Metric
-from prometheus_client.registry import Collector
 
 from pipeline.errors import StackError
 from pipeline.i18n import MESSAGES, t
 from pipeline.ops.dashboard_feed import DashboardFeed
-from pipeline.ops.lag import lag_metric_families
+from pipeline.ops.lag import LagCollector
 
 LANGS = ("en", "es")
 STARTUP_S = 30.0
@@ -62,26 +59,12 @@ def render_page(lang: str, refresh_s: float) -> str:
             .replace("__BOOT__", boot_json))
 
 
-class FeedLagCollector(Collector):
-    """Lag gauges of the feed's last lag read (no Kafka request per scrape)."""
-
-    def __init__(self, feed: DashboardFeed) -> None:
-        self.feed = feed
-
-    def describe(self) -> Iterable[Metric]:
-        """Names only."""
-        return lag_metric_families(None)
-
-    def collect(self) -> Iterable[Metric]:
-        """The gauges now; tracepipe_lag_up is 0 while the last read failed."""
-        return lag_metric_families(self.feed.lag)
-
-
 def create_dashboard_app(feed: DashboardFeed, default_lang: str = "en", refresh_s: float = 5.0) -> FastAPI:
     """The dashboard's ASGI app over a started (or starting) feed."""
     app = FastAPI(title="tracepipe ops dashboard", docs_url=None, redoc_url=None, openapi_url=None)
     registry = CollectorRegistry(auto_describe=True)
-    registry.register(FeedLagCollector(feed))
+    # The feed's last lag read, re-served on every scrape (no Kafka request per scrape).
+    registry.register(LagCollector(lambda: feed.lag, min_interval_s=0.0))
 
     @app.get("/", response_class=HTMLResponse)
     def page(request: Request, lang: str | None = Query(None)) -> HTMLResponse:

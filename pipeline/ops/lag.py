@@ -79,7 +79,7 @@ class LagCollector(Collector):
     """A Prometheus collector that reads lag on scrape, at most once per `min_interval_s` (scrapes from several
     Prometheus servers, or a fast scrape interval, then share one read instead of loading the broker)."""
 
-    def __init__(self, read: Callable[[], LagReport], min_interval_s: float = 10.0,
+    def __init__(self, read: Callable[[], LagReport | None], min_interval_s: float = 10.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._read, self._min_interval_s, self._clock = read, min_interval_s, clock
         self._lock = threading.Lock()

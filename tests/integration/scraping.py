@@ -28,17 +28,22 @@ def free_base_port(count: int) -> int:
     raise AssertionError("no free range of ports for the metrics endpoints")
 
 
-def scrape(port: int, timeout: float = 60.0) -> str:
-    """The /metrics text of the worker on `port` (waits for it to come up)."""
+def fetch(url: str, timeout: float = 60.0) -> bytes:
+    """The body at `url`, waiting for the server to come up."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-                return response.read().decode()
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read()
         except OSError:
             if time.monotonic() > deadline:
                 raise
-            time.sleep(0.5)
+            time.sleep(0.3)
+
+
+def scrape(port: int, timeout: float = 60.0) -> str:
+    """The /metrics text of the process on `port` (waits for it to come up)."""
+    return fetch(f"http://127.0.0.1:{port}/metrics", timeout).decode()
 
 
 def samples(text: str) -> dict[str, float]:

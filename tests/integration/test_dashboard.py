@@ -30,7 +30,7 @@ from pipeline.producers.scenario import generate_scenario
 from pipeline.rules.validate import RejectReason
 from pipeline.topology import PROCESSORS
 from tests.integration.harness import PipelineHarness, seeded_records_database
-from tests.integration.scraping import free_base_port, promtool_problems, samples, scrape
+from tests.integration.scraping import fetch, free_base_port, promtool_problems, samples, scrape
 
 SEED = 9090
 ARTEFACTS = Path(__file__).resolve().parents[2] / "reports" / "test-artefacts"
@@ -224,18 +224,6 @@ def test_overview_api_never_carries_record_bytes(served):
         assert set(row) == {"at", "processor", "reason", "message", "source"}
 
 
-def wait_for_http(url: str, timeout: float = 60.0) -> bytes:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.read()
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.3)
-
-
 @pytest.mark.parametrize("broker", ["real", "unreachable"])
 def test_tracepipe_dashboard_command_serves_the_page(stack, settings, broker):
     """`tracepipe dashboard` as an operator starts it; with no broker it still serves and says why figures lack."""
@@ -246,16 +234,16 @@ def test_tracepipe_dashboard_command_serves_the_page(stack, settings, broker):
     process = subprocess.Popen([str(Path(sys.executable).parent / "tracepipe"), "dashboard", "--port", str(port)],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        page = wait_for_http(f"http://127.0.0.1:{port}/").decode()
+        page = fetch(f"http://127.0.0.1:{port}/").decode()
         assert '<html lang="es">' in page and "tracepipe — operación del pipeline" in page
         deadline = time.monotonic() + 60
         while True:
-            overview = json.loads(wait_for_http(f"http://127.0.0.1:{port}/api/overview"))
+            overview = json.loads(fetch(f"http://127.0.0.1:{port}/api/overview"))
             lag_read = overview["lag_error"] is not None or overview["totals"]["lag"] is not None
             if lag_read or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
-        health = json.loads(wait_for_http(f"http://127.0.0.1:{port}/healthz"))
+        health = json.loads(fetch(f"http://127.0.0.1:{port}/healthz"))
         lag_up = samples(scrape(port))["tracepipe_lag_up"]
         if broker == "real":
             assert overview["lag_error"] is None and overview["totals"]["lag"] == 0
