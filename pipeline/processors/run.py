@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import faust
 
 from pipeline.processors.app import build_app
+from pipeline.processors.supervisor import die_with_supervisor
 from pipeline.settings import Settings
 
 
@@ -17,4 +19,5 @@ def run_processor(name: str, settings: Settings, loglevel: str = "WARNING") -> N
 
 
 if __name__ == "__main__":
-    run_processor(sys.argv[1], Settings.from_env())
+    die_with_supervisor(os.environ)
+    run_processor(sys.argv[1], Settings.from_env(), os.environ.get("TRACEPIPE_WORKER_LOGLEVEL", "WARNING"))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pipeline.errors import ConfigError
 from pipeline.processors.app import STEPS
@@ -28,24 +27,40 @@ def parse_processors(text: str | None) -> list[str]:
     return names
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: get SIGTERM when the supervisor dies, so no worker is ever orphaned."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+SUPERVISOR_PID_ENV = "TRACEPIPE_SUPERVISOR_PID"
 
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
+def die_with_supervisor(env: Mapping[str, str], poll_s: float = 1.0) -> None:
+    """In a worker, first thing: end this process (SIGKILL, like every stop) when the supervisor that started
+    it is gone, so no worker is ever orphaned.
+
+    A watcher thread polls the parent pid. Two simpler ways fail: a `preexec_fn` runs Python in a fork of a
+    threaded process, which can deadlock on a lock another thread held at fork time (the new worker then
+    never started, and the watchdog restarted it after its 45 s grace); and prctl's parent-death signal fires
+    when the *thread* that started the worker ends, e.g. the watchdog's.
+    """
+    expected = env.get(SUPERVISOR_PID_ENV)
+    if not expected:
+        return  # started by hand, not by a supervisor
+
+    def watch() -> None:
+        while os.getppid() == int(expected):
+            time.sleep(poll_s)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="die-with-supervisor", daemon=True).start()
 
 
-def start_workers(names: Sequence[str], env: dict[str, str] | None = None) -> list[subprocess.Popen]:
+def start_workers(names: Sequence[str], env: Mapping[str, str] | None = None) -> list[subprocess.Popen]:
     """Start one worker process per processor name (same environment, so the same settings).
 
     Each worker gets its own session: a terminal's signals reach only the supervisor, which stops the
     workers itself, and a stopped worker never leaves the supervisor's process group orphaned-and-stopped
     (which the kernel answers with SIGHUP to the whole group)."""
+    child_env = {**(os.environ if env is None else env), SUPERVISOR_PID_ENV: str(os.getpid())}
     return [
-        subprocess.Popen([sys.executable, "-m", "pipeline.processors.run", name], env=env,  # noqa: S603
-                         start_new_session=True, preexec_fn=_die_with_parent)  # noqa: PLW1509
+        subprocess.Popen([sys.executable, "-m", "pipeline.processors.run", name], env=child_env,  # noqa: S603
+                         start_new_session=True)
         for name in names
     ]
 

@@ -39,17 +39,17 @@ class StallWatchdog(threading.Thread):
         self.settings, self.names, self.restart = settings, list(names), restart
         self.stall_s, self.interval_s = stall_s, interval_s
         self.restarts: dict[str, int] = {name: 0 for name in self.names}
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
 
     def stop(self) -> None:
         """Stop watching (returns at once; the thread ends within one interval)."""
-        self._stop.set()
+        self._stopping.set()
 
     def run(self) -> None:
         """Watch until stopped; a broker that does not answer is skipped, never fatal."""
         last: dict[str, tuple[int, float]] = {}
         admin = consumer = None
-        while not self._stop.wait(self.interval_s):
+        while not self._stopping.wait(self.interval_s):
             try:
                 if admin is None:
                     admin = KafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
