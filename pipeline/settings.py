@@ -10,6 +10,7 @@ from pathlib import Path
 from pipeline.errors import ConfigError
 
 PREFIX = "TRACEPIPE_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 # Every environment variable tracepipe reads, with its default and meaning: the single place to look.
 ENV_VARS: dict[str, tuple[str, str]] = {
@@ -29,6 +30,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "MVN": ("mvn", "Maven executable used to fetch the Kafka jars"),
     "LANG": ("en", "language of user-facing text: en or es"),
     "NAMESPACE": ("", "prefix of every topic and consumer group (isolates tests and parallel demos)"),
+    "WORKER_LOG_LEVEL": ("WARNING", "log level of the processor workers: DEBUG, INFO, WARNING or ERROR"),
     # Read by each worker process when it starts (pipeline/ops/sensor.py, snapshots.py):
     "METRICS_PORT": ("9100", "base port of the workers' /metrics (+ the processor's index); 0 disables"),
     "SNAPSHOT_SECONDS": ("10", "how often each worker publishes a metrics snapshot to Kafka; 0 disables"),
@@ -85,6 +87,7 @@ class Settings:
     mvn: str = "mvn"
     lang: str = "en"
     namespace: str = ""
+    worker_log_level: str = "WARNING"
 
     def topic(self, name: str) -> str:
         """Physical topic name of a declared (logical) topic name."""
@@ -121,6 +124,9 @@ class Settings:
         lang = get("LANG").lower()
         if lang not in ("en", "es"):
             raise ConfigError(f"{PREFIX}LANG must be 'en' or 'es', got {lang!r}")
+        log_level = get("WORKER_LOG_LEVEL").upper()
+        if log_level not in LOG_LEVELS:
+            raise ConfigError(f"{PREFIX}WORKER_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
         return cls(
             state_dir=Path(get("STATE_DIR")).resolve(),
             kafka_port=_int("KAFKA_PORT", get("KAFKA_PORT"), 1, 65535),
@@ -138,4 +144,5 @@ class Settings:
             mvn=get("MVN"),
             lang=lang,
             namespace=get("NAMESPACE"),
+            worker_log_level=log_level,
         )

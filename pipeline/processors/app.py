@@ -19,6 +19,7 @@ from pipeline.ops.sensor import install_metrics
 from pipeline.processors import (
     dedupe,
     express,
+    faust_fixes,
     intake,
     serial_linker,
     sink,
@@ -90,6 +91,7 @@ def poison(incoming: Incoming, exc: Exception, name: str) -> list[Outgoing]:
 
 def build_app(settings: Settings, name: str) -> faust.App:
     """The faust app running processor `name` (see pipeline/topology.py for what it reads and writes)."""
+    faust_fixes.install()
     spec: ProcessorSpec = processor(name)
     step = STEPS[name]
     app = faust.App(

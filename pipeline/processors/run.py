@@ -12,12 +12,12 @@ from pipeline.processors.supervisor import die_with_supervisor
 from pipeline.settings import Settings
 
 
-def run_processor(name: str, settings: Settings, loglevel: str = "WARNING") -> None:
+def run_processor(name: str, settings: Settings) -> None:
     """Start the worker and block until it is stopped (SIGTERM/SIGINT)."""
     app = build_app(settings, name)
-    faust.Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
+    faust.Worker(app, loglevel=settings.worker_log_level, quiet=True).execute_from_commandline()
 
 
 if __name__ == "__main__":
     die_with_supervisor(os.environ)
-    run_processor(sys.argv[1], Settings.from_env(), os.environ.get("TRACEPIPE_WORKER_LOGLEVEL", "WARNING"))
+    run_processor(sys.argv[1], Settings.from_env())
