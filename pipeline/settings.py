@@ -10,7 +10,8 @@ from pathlib import Path
 from pipeline.errors import ConfigError
 
 PREFIX = "TRACEPIPE_"
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Not DEBUG: the debug output of faust and the Kafka clients is not vetted for personal data (records hold it).
+LOG_LEVELS = ("INFO", "WARNING", "ERROR")
 
 # Every environment variable tracepipe reads, with its default and meaning: the single place to look.
 ENV_VARS: dict[str, tuple[str, str]] = {
@@ -30,7 +31,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "MVN": ("mvn", "Maven executable used to fetch the Kafka jars"),
     "LANG": ("en", "language of user-facing text: en or es"),
     "NAMESPACE": ("", "prefix of every topic and consumer group (isolates tests and parallel demos)"),
-    "WORKER_LOG_LEVEL": ("WARNING", "log level of the processor workers: DEBUG, INFO, WARNING or ERROR"),
+    "WORKER_LOG_LEVEL": ("WARNING", "log level of the processor workers: INFO, WARNING or ERROR (not DEBUG)"),
     # Read by each worker process when it starts (pipeline/ops/sensor.py, snapshots.py):
     "METRICS_PORT": ("9100", "base port of the workers' /metrics (+ the processor's index); 0 disables"),
     "SNAPSHOT_SECONDS": ("10", "how often each worker publishes a metrics snapshot to Kafka; 0 disables"),
