@@ -89,6 +89,12 @@ def serial_index_entries(trace_id: str, enriched: dict[str, Any]) -> list[Outgoi
     return out
 
 
+def sighting_source(enriched: dict[str, Any]) -> str:
+    """Where a sighting was published ("partition:offset" of the raw record): the key of its exact-duplicate
+    record, and how a replay is told from a re-send."""
+    return f"{enriched['source_partition']}:{enriched['source_offset']}"
+
+
 def dedupe_step(memory_json: dict | None, incoming: Incoming) -> tuple[dict, list[Outgoing]]:
     """One enriched seizure against its firearm's memory: (new memory, records to produce)."""
     enriched = decode(incoming.value, Record.ENRICHED_SEIZURE)
@@ -96,7 +102,7 @@ def dedupe_step(memory_json: dict | None, incoming: Incoming) -> tuple[dict, lis
     sighting = Sighting(
         firearm_key=enriched["firearm_key"],
         event_key=f"{event['agency_id']}:{event['event_id']}",
-        source=f"{enriched['source_partition']}:{enriched['source_offset']}",
+        source=sighting_source(enriched),
     )
     memory, decision = decide_sighting(FirearmMemory.from_json(memory_json), sighting)
     trace_key = memory.trace_id.encode()

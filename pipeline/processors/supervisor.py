@@ -39,12 +39,12 @@ def die_with_supervisor(env: Mapping[str, str], poll_s: float = 1.0) -> None:
     never started, and the watchdog restarted it after its 45 s grace); and prctl's parent-death signal fires
     when the *thread* that started the worker ends, e.g. the watchdog's.
     """
-    expected = env.get(SUPERVISOR_PID_ENV)
-    if not expected:
+    if not env.get(SUPERVISOR_PID_ENV):
         return  # started by hand, not by a supervisor
+    supervisor = int(env[SUPERVISOR_PID_ENV])
 
     def watch() -> None:
-        while os.getppid() == int(expected):
+        while os.getppid() == supervisor:
             time.sleep(poll_s)
         os.kill(os.getpid(), signal.SIGKILL)
 

@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from pipeline.demo.summary import reason_counts
+from pipeline.processors.dedupe import sighting_source
 from pipeline.producers.scenario import generate_scenario
 from pipeline.producers.scenario.truth import TruthKind
 from pipeline.topology import (
@@ -68,9 +69,9 @@ def unanswered_sightings(harness: PipelineHarness) -> list[str]:
     answered_events |= {(r["recovery"]["agency_id"], r["recovery"]["event_id"])
                         for _k, r in harness.read(TRACES_RECOVERIES.name)}
     answered_sources = {key.decode() for key, _v in harness.read(SEIZURES_DUPLICATES.name, decoded=False)}
-    return [f"{e['source_partition']}:{e['source_offset']} ({e['event']['agency_id']} {e['event']['event_id']})"
+    return [f"{sighting_source(e)} ({e['event']['agency_id']} {e['event']['event_id']})"
             for _k, e in harness.read(SEIZURES_ENRICHED.name)
-            if f"{e['source_partition']}:{e['source_offset']}" not in answered_sources
+            if sighting_source(e) not in answered_sources
             and (e["event"]["agency_id"], e["event"]["event_id"]) not in answered_events]
 
 
