@@ -97,7 +97,7 @@ def stack_status() -> None:
 @topics_app.command("ensure")
 def topics_ensure() -> None:
     """Create every declared topic that is missing."""
-    from pipeline.topics import ensure_topics
+    from pipeline.stack.topics import ensure_topics
 
     created, present = ensure_topics(STATE.settings)
     console.print(t("topics_ensured", STATE.settings.lang, created=len(created), existing=len(present)))
@@ -106,7 +106,7 @@ def topics_ensure() -> None:
 @topics_app.command("list")
 def topics_list() -> None:
     """Show the declared topics as the broker sees them."""
-    from pipeline.topics import describe_topics
+    from pipeline.stack.topics import describe_topics
     from pipeline.topology import TOPICS
 
     lang = STATE.settings.lang
@@ -136,7 +136,7 @@ def db_migrate() -> None:
 @schemas_app.command("check")
 def schemas_check() -> None:
     """Check every schema: docs on every field, and that each newest reader reads all older versions."""
-    from pipeline.schemas import check_contract, default_registry
+    from pipeline.contract.registry import check_contract, default_registry
 
     problems = check_contract()
     for problem in problems:
@@ -156,7 +156,7 @@ def records_seed(
     extra: int = typer.Option(None, "--extra", min=0, help="background guns never seized (default: as many)"),
 ) -> None:
     """Replace the records with a deterministic set consistent with the scenario generator (COPY, fast)."""
-    from pipeline.records.seed import seed_for_firearms
+    from pipeline.records.seeding.seed import seed_for_firearms
 
     report = seed_for_firearms(STATE.settings, firearms, seed, extra_firearms=extra)
     console.print(t("records_seeded", STATE.settings.lang, rows=report.total_rows,
@@ -198,7 +198,7 @@ def publish(
 def worker(processors: str = typer.Option("all", "--processors", "-p",
                                           help="comma-separated processors to run (default: all)")) -> None:
     """Run stream-processor workers (one process per processor) until interrupted."""
-    from pipeline.processors.supervisor import parse_processors, supervise
+    from pipeline.worker.supervisor import parse_processors, supervise
 
     names = parse_processors(processors)
     console.print(t("workers_starting", STATE.settings.lang, names=", ".join(names)))
@@ -210,7 +210,7 @@ def lag(group: list[str] = typer.Option(None, "--group", "-g", help="group name 
         as_json: bool = typer.Option(False, "--json", help="print JSON instead of tables"),
         watch: float = typer.Option(None, "--watch", help="refresh every SECONDS until Ctrl-C")) -> None:
     """Consumer lag per group, topic, partition and stage, in messages and in seconds."""
-    from pipeline.ops.lag_cli import lag_command
+    from pipeline.ops.lag.cli import lag_command
 
     lag_command(STATE.settings, group, as_json, watch, console)
 
@@ -224,8 +224,8 @@ def dashboard(
     refresh: float = typer.Option(5.0, "--refresh", min=1.0, max=3600.0, help="seconds between page refreshes"),
 ) -> None:
     """Ops web page: throughput, lag, dead letters, outcomes and recent errors per stage (es/en)."""
-    from pipeline.ops.dashboard_feed import DashboardFeed
-    from pipeline.ops.dashboard_web import serve_dashboard
+    from pipeline.ops.dashboard.feed import DashboardFeed
+    from pipeline.ops.dashboard.web import serve_dashboard
 
     console.print(t("dashboard_serving", STATE.settings.lang, host=host, port=port))
     serve_dashboard(DashboardFeed(STATE.settings), host, port, STATE.settings.lang, refresh)
@@ -277,12 +277,12 @@ def bench(
     out: Path = typer.Option(Path("reports"), "--out", help="folder for the results table"),
 ) -> None:
     """Run a benchmark and write its results table (reports/bench-NAME.md)."""
-    from pipeline.bench_report import write_results
+    from pipeline.bench.report import write_results
 
     if name == "codec":
-        from pipeline.bench_codec import run_codec_bench as run
+        from pipeline.bench.codec import run_codec_bench as run
     elif name == "dedupe-memory":
-        from pipeline.bench_dedupe import run_dedupe_memory_bench as run
+        from pipeline.bench.dedupe_memory import run_dedupe_memory_bench as run
     else:
         raise ConfigError(t("unknown_bench", STATE.settings.lang, name=name, choices=", ".join(BENCHES)))
     path = write_results(name, run(n), out, console)

@@ -32,7 +32,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "LANG": ("en", "language of user-facing text: en or es"),
     "NAMESPACE": ("", "prefix of every topic and consumer group (isolates tests and parallel demos)"),
     "WORKER_LOG_LEVEL": ("WARNING", "log level of the processor workers: INFO, WARNING or ERROR (not DEBUG)"),
-    # Read by each worker process when it starts (pipeline/ops/sensor.py, snapshots.py):
+    # Read by each worker process when it starts (pipeline/ops/metrics/sensor.py, snapshots.py):
     "METRICS_PORT": ("9100", "base port of the workers' /metrics (+ the processor's index); 0 disables"),
     "SNAPSHOT_SECONDS": ("10", "how often each worker publishes a metrics snapshot to Kafka; 0 disables"),
     # Read by `tracepipe dashboard` (as defaults of its --host/--port options):

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.settings import Settings
 from pipeline.stack import kafka, local, postgres
-from pipeline.topics import delete_topics, list_topics
+from pipeline.stack.topics import delete_topics, list_topics
 
 
 @pytest.fixture(scope="session")

@@ -19,25 +19,25 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.codec import decode
+from pipeline.contract.codec import decode
 from pipeline.db.migrate import migrate
 from pipeline.demo.report import write_report
 from pipeline.demo.summary import RunSummary, read_database_figures, reason_counts
 from pipeline.i18n import t
-from pipeline.ops.dashboard_feed import DashboardFeed
-from pipeline.ops.dashboard_web import DashboardThread
-from pipeline.ops.drain import wait_until_drained
-from pipeline.processors.supervisor import WorkerSet, parse_processors
-from pipeline.processors.watchdog import StallWatchdog
+from pipeline.ops.dashboard.feed import DashboardFeed
+from pipeline.ops.dashboard.web import DashboardThread
+from pipeline.ops.lag.drain import wait_until_drained
 from pipeline.producers.scenario import generate_scenario
 from pipeline.producers.scenario_publish import publish_scenario
-from pipeline.records.seed import seed_records
+from pipeline.records.seeding.seed import seed_records
 from pipeline.settings import Settings
 from pipeline.stack import local
 from pipeline.stack.postgres import SUPERUSER
 from pipeline.stack.process import port_open
-from pipeline.topics import ensure_topics, read_all
+from pipeline.stack.topics import ensure_topics, read_all
 from pipeline.topology import SEIZURES_DEAD_LETTER, SEIZURES_DUPLICATES
+from pipeline.worker.supervisor import WorkerSet, parse_processors
+from pipeline.worker.watchdog import StallWatchdog
 
 DEMO_DATABASE = "tracepipe_demo"
 

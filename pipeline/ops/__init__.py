@@ -1,1 +1,1 @@
-"""Operations tooling: what operators run against a live pipeline (consumer lag today)."""
+"""What operators run against a live pipeline: consumer lag (`lag/`), worker metrics (`metrics/`), the dashboard."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pipeline.codec import encode
-from pipeline.processors.records import Incoming, Outgoing
+from pipeline.contract.codec import encode
+from pipeline.contract.envelope import Incoming, Outgoing
+from pipeline.contract.registry import Record
 from pipeline.rules.validate import Rejection
-from pipeline.schemas import Record
 from pipeline.topology import SEIZURES_DEAD_LETTER
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.codec import decode, encode
-from pipeline.processors.records import Incoming, Outgoing
+from pipeline.contract.codec import decode, encode
+from pipeline.contract.envelope import Incoming, Outgoing
+from pipeline.contract.registry import Record
 from pipeline.rules.dedupe import Decision, FirearmMemory, Sighting, decide_sighting
 from pipeline.rules.possible_duplicates import family_key, neighbourhood
-from pipeline.schemas import Record
 from pipeline.topology import (
     SEIZURES_DUPLICATES,
     TRACES_RECOVERIES,

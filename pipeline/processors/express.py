@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.codec import decode
-from pipeline.processors import stage_dealer, stage_dealer_oob, stage_manufacturer, stage_purchaser, stage_wholesaler
-from pipeline.processors.records import Incoming, Outgoing
+from pipeline.contract.codec import decode
+from pipeline.contract.envelope import Incoming, Outgoing
+from pipeline.contract.registry import Record
+from pipeline.processors import dealer, dealer_oob, manufacturer, purchaser, wholesaler
 from pipeline.processors.stage_runner import RetryingConnection, Stage, encode_decision, timed
 from pipeline.rules.tracing import StageDecision
-from pipeline.schemas import Record
 from pipeline.settings import Settings
 from pipeline.topology import (
     TRACES_AT_DEALER,
@@ -27,11 +27,11 @@ from pipeline.topology import (
 
 NAME = "express"
 STAGE_READING: dict[str, Stage] = {
-    TRACES_REQUESTED.name: stage_manufacturer.STAGE,
-    TRACES_AT_WHOLESALER.name: stage_wholesaler.STAGE,
-    TRACES_AT_DEALER.name: stage_dealer.STAGE,
-    TRACES_AT_DEALER_OOB.name: stage_dealer_oob.STAGE,
-    TRACES_AT_PURCHASER.name: stage_purchaser.STAGE,
+    TRACES_REQUESTED.name: manufacturer.STAGE,
+    TRACES_AT_WHOLESALER.name: wholesaler.STAGE,
+    TRACES_AT_DEALER.name: dealer.STAGE,
+    TRACES_AT_DEALER_OOB.name: dealer_oob.STAGE,
+    TRACES_AT_PURCHASER.name: purchaser.STAGE,
 }
 
 

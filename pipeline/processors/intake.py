@@ -6,14 +6,14 @@ re-keyed by firearm identity so every sighting of one gun reaches the same dedup
 
 from __future__ import annotations
 
-from pipeline.codec import decode, encode
+from pipeline.contract.codec import decode, encode
+from pipeline.contract.envelope import Incoming, Outgoing
+from pipeline.contract.registry import Record
 from pipeline.errors import CodecError, UnknownSchemaError
 from pipeline.normalize import normalize_state
 from pipeline.processors.dead_letters import dead_letter
-from pipeline.processors.records import Incoming, Outgoing
 from pipeline.rules.enrich import Source, enrich_seizure
 from pipeline.rules.validate import Rejection, RejectReason, validate_seizure
-from pipeline.schemas import Record
 from pipeline.topology import SEIZURES_ENRICHED
 
 NAME = "intake"

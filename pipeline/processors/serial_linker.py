@@ -4,10 +4,10 @@
 
 from __future__ import annotations
 
-from pipeline.codec import decode, encode
-from pipeline.processors.records import Incoming, Outgoing
+from pipeline.contract.codec import decode, encode
+from pipeline.contract.envelope import Incoming, Outgoing
+from pipeline.contract.registry import Record
 from pipeline.rules.possible_duplicates import IndexedSerial, link_id, match_bucket
-from pipeline.schemas import Record
 from pipeline.topology import TRACES_POSSIBLE_DUPLICATES
 
 NAME = "serial_linker"

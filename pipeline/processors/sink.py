@@ -10,8 +10,8 @@ from typing import Any
 
 from psycopg2.extras import Json, execute_values
 
-from pipeline.codec import decode
-from pipeline.processors.records import Incoming, Outgoing
+from pipeline.contract.codec import decode
+from pipeline.contract.envelope import Incoming, Outgoing
 from pipeline.processors.stage_runner import RetryingConnection
 from pipeline.settings import Settings
 from pipeline.topology import TRACES_COMPLETED, TRACES_POSSIBLE_DUPLICATES, TRACES_RECOVERIES

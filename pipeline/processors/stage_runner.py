@@ -14,10 +14,10 @@ from typing import Any
 
 import psycopg2
 
-from pipeline.codec import decode, encode
-from pipeline.processors.records import Incoming, Outgoing
+from pipeline.contract.codec import decode, encode
+from pipeline.contract.envelope import Incoming, Outgoing
+from pipeline.contract.registry import Record
 from pipeline.rules.tracing import StageDecision, trace_result, with_timing
-from pipeline.schemas import Record
 from pipeline.settings import Settings
 from pipeline.topology import TRACES_COMPLETED
 

@@ -9,9 +9,9 @@ from typing import Any
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from pipeline.codec import encode
+from pipeline.contract.codec import encode
+from pipeline.contract.registry import Record
 from pipeline.errors import TracepipeError
-from pipeline.schemas import Record
 from pipeline.topology import SEIZURES_RAW
 
 

@@ -1,1 +1,1 @@
-"""The local stack: a real Kafka broker (KRaft) and a real PostgreSQL server, run from this project's folder."""
+"""The local stack: a real Kafka broker (KRaft) and PostgreSQL run from this project's folder, and topic admin."""

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import StackError
-from pipeline.paths import KAFKA_POM
+from pipeline.paths import KAFKA_POM, require_executable
 from pipeline.settings import Settings
 from pipeline.stack import process
-from pipeline.stack.prereqs import require_executable
 
 JAVA_HINT = "install Java 17+ (apt-get install openjdk-17-jre-headless) or set TRACEPIPE_JAVA"
 MVN_HINT = "install Maven (apt-get install maven) or set TRACEPIPE_MVN"

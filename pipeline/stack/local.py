@@ -6,10 +6,11 @@ import time
 from dataclasses import dataclass
 
 from pipeline.db.migrate import migrate
+from pipeline.paths import require_executable
 from pipeline.settings import Settings
 from pipeline.stack import kafka, postgres
-from pipeline.stack.prereqs import postgres_bindir, require_executable
-from pipeline.topics import ensure_topics, wait_for_group_coordinator
+from pipeline.stack.prereqs import postgres_bindir
+from pipeline.stack.topics import ensure_topics, wait_for_group_coordinator
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,11 @@
-"""Checks for the tools the local stack needs, each failing with one line that says what to do."""
+"""Finds the PostgreSQL server the local stack runs, failing with one line that says what to do."""
 
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 from pipeline.errors import PrerequisiteMissing
-
-
-def require_executable(name: str, install_hint: str) -> str:
-    """Full path of executable `name` (a name on PATH or a path), or PrerequisiteMissing with the hint."""
-    found = shutil.which(name)
-    if found is None:
-        raise PrerequisiteMissing(f"{name!r} was not found; {install_hint}")
-    return found
 
 
 def postgres_bindir() -> Path:

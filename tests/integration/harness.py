@@ -6,16 +6,16 @@ import os
 import uuid
 from collections.abc import Iterable, Mapping
 
-from pipeline.codec import decode
+from pipeline.contract.codec import decode
 from pipeline.db.migrate import migrate
-from pipeline.ops.drain import wait_until_drained
-from pipeline.processors.supervisor import WorkerSet
-from pipeline.processors.watchdog import StallWatchdog
+from pipeline.ops.lag.drain import wait_until_drained
 from pipeline.producers.scenario_publish import publish_scenario
-from pipeline.records.seed import seed_records
+from pipeline.records.seeding.seed import seed_records
 from pipeline.settings import Settings
 from pipeline.stack.postgres import ensure_database
-from pipeline.topics import ensure_topics, read_all
+from pipeline.stack.topics import ensure_topics, read_all
+from pipeline.worker.supervisor import WorkerSet
+from pipeline.worker.watchdog import StallWatchdog
 
 
 def seeded_records_database(settings: Settings, firearms: list, seed: int, extra_firearms: int = 2_000) -> Settings:

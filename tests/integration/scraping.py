@@ -11,7 +11,7 @@ import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from pipeline.ops.metrics import sample_key
+from pipeline.ops.metrics.instruments import sample_key
 
 
 def free_base_port(count: int) -> int:

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from pipeline import codec
-from pipeline.avro_tools import ensure_avro_tools, run_avro_tools
+from pipeline.contract import codec
+from pipeline.contract.avro_tools import ensure_avro_tools, run_avro_tools
+from pipeline.contract.registry import Record, default_registry
 from pipeline.errors import PrerequisiteMissing
-from pipeline.schemas import Record, default_registry
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 REGISTRY = default_registry()

@@ -22,13 +22,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ops.dashboard_feed import DashboardFeed
-from pipeline.ops.dashboard_web import DashboardThread
-from pipeline.ops.metrics import parse_sample_key
-from pipeline.processors.supervisor import parse_processors
+from pipeline.ops.dashboard.feed import DashboardFeed
+from pipeline.ops.dashboard.web import DashboardThread
+from pipeline.ops.metrics.instruments import parse_sample_key
 from pipeline.producers.scenario import generate_scenario
 from pipeline.rules.validate import RejectReason
 from pipeline.topology import PROCESSORS
+from pipeline.worker.supervisor import parse_processors
 from tests.integration.harness import PipelineHarness, seeded_records_database
 from tests.integration.scraping import fetch, free_base_port, promtool_problems, samples, scrape
 

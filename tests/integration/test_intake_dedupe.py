@@ -116,6 +116,6 @@ def test_restart_between_halves_keeps_counts_exact(stack, settings, scenario):
     finally:
         harness.stop()
     # Every seizure answered (a restarted faust worker once skipped the first records of some partitions:
-    # see pipeline/processors/faust_fixes.py), then the counts.
+    # see pipeline/worker/faust_fixes.py), then the counts.
     assert unanswered_sightings(harness) == []
     assert observed_counts(harness) == expected_counts(scenario)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 
-from pipeline.topics import admin_client, describe_topics, ensure_topics
+from pipeline.stack.topics import admin_client, describe_topics, ensure_topics
 from pipeline.topology import TOPICS
 
 

@@ -13,11 +13,11 @@ from kafka.admin import NewTopic
 from kafka.structs import OffsetAndMetadata
 from rich.console import Console
 
-from pipeline.ops.lag import read_lag_report
-from pipeline.ops.lag_cli import lag_command
+from pipeline.ops.lag.cli import lag_command
+from pipeline.ops.lag.report import read_lag_report
+from pipeline.paths import require_executable
 from pipeline.stack.kafka import JAVA_HINT, KafkaPaths
-from pipeline.stack.prereqs import require_executable
-from pipeline.topics import admin_client
+from pipeline.stack.topics import admin_client
 from pipeline.topology import PROCESSORS
 
 PRODUCED = {0: 10, 1: 20, 2: 30}

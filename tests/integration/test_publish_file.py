@@ -10,10 +10,10 @@ import sys
 from kafka import KafkaConsumer
 from kafka.admin import NewTopic
 
-from pipeline.codec import decode
+from pipeline.contract.codec import decode
+from pipeline.contract.registry import Record
 from pipeline.paths import PROJECT_ROOT
-from pipeline.schemas import Record
-from pipeline.topics import admin_client
+from pipeline.stack.topics import admin_client
 
 GOOD = [
     {"agency_id": "FGE-JAL", "event_id": f"J-{i}", "recovery_date": "2026-10-01", "state": "Jalisco",

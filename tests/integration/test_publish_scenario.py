@@ -9,13 +9,13 @@ from collections import Counter
 
 from kafka.admin import NewTopic
 
-from pipeline.codec import decode
+from pipeline.contract.codec import decode
 from pipeline.paths import PROJECT_ROOT
 from pipeline.producers.agency_file import REQUIRED
 from pipeline.producers.publisher import event_key
 from pipeline.producers.scenario import generate_scenario, write_jsonl
 from pipeline.producers.scenario.truth import InvalidReason
-from pipeline.topics import admin_client
+from pipeline.stack.topics import admin_client
 from tests.integration.test_publish_file import _consume_all
 
 

@@ -15,14 +15,8 @@ from pipeline.errors import TracepipeError
 from pipeline.normalize import firearm_key, normalize_serial
 from pipeline.producers.scenario.firearms import generate_firearms
 from pipeline.producers.scenario.truth import TraceFate
-from pipeline.records import (
+from pipeline.records.lookup import (
     PURCHASER_READ_ACTION,
-    TABLES,
-    AccessDenied,
-    LicenseKind,
-    LicenseStatus,
-    MultipleSaleForm,
-    RecordsError,
     find_dealers,
     find_importers,
     find_manufacture,
@@ -34,9 +28,10 @@ from pipeline.records import (
     find_retail_sales,
     find_thefts,
     find_wholesale,
-    seed_records,
 )
-from pipeline.records.plan import columns
+from pipeline.records.model import AccessDenied, LicenseKind, LicenseStatus, MultipleSaleForm, RecordsError
+from pipeline.records.seeding.rows import TABLES, columns
+from pipeline.records.seeding.seed import seed_records
 from pipeline.stack import postgres
 
 SEED = 23

@@ -8,12 +8,12 @@ import psycopg2
 import pytest
 
 from pipeline.normalize import model_family, normalize_model
-from pipeline.processors.supervisor import parse_processors
 from pipeline.producers.scenario import generate_scenario
 from pipeline.producers.scenario.truth import TraceFate, TruthKind
 from pipeline.topology import TRACES_COMPLETED
 from pipeline.vocab import load_vocabulary
 from pipeline.vocab.codes import SerialScope
+from pipeline.worker.supervisor import parse_processors
 from tests.integration.harness import PipelineHarness, seeded_records_database
 
 SEED = 4242

@@ -7,14 +7,14 @@ import os
 import signal
 import uuid
 
-from pipeline.codec import decode
-from pipeline.ops.drain import wait_until_drained
-from pipeline.processors.supervisor import WorkerSet
-from pipeline.processors.watchdog import StallWatchdog
+from pipeline.contract.codec import decode
+from pipeline.ops.lag.drain import wait_until_drained
 from pipeline.producers.scenario import generate_scenario
 from pipeline.producers.scenario_publish import publish_scenario
-from pipeline.topics import ensure_topics, read_all
+from pipeline.stack.topics import ensure_topics, read_all
 from pipeline.topology import SEIZURES_DEAD_LETTER, SEIZURES_ENRICHED
+from pipeline.worker.supervisor import WorkerSet
+from pipeline.worker.watchdog import StallWatchdog
 
 
 def test_frozen_worker_is_restarted_and_nothing_is_lost(stack, settings):

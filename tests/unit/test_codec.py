@@ -6,12 +6,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import codec
-from pipeline.avro_libs import LIBRARIES
-from pipeline.bench_codec import run_codec_bench, sample_seizure_events
+from pipeline.bench.codec import run_codec_bench, sample_seizure_events
+from pipeline.contract import codec
+from pipeline.contract.libraries import LIBRARIES
+from pipeline.contract.registry import Record, default_registry, sample_datum
+from pipeline.contract.seizure_event import Firearm, Possessor, Priority, SeizureEvent
 from pipeline.errors import CodecError, CorruptPayloadError, EncodeError, UnknownSchemaError
-from pipeline.model import Firearm, Possessor, Priority, SeizureEvent
-from pipeline.schemas import Record, default_registry, sample_datum
 
 LIBRARY_NAMES = sorted(LIBRARIES)
 REGISTRY = default_registry()

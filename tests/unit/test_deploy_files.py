@@ -17,7 +17,7 @@ import typer
 import yaml
 
 from pipeline.cli import app as cli_app
-from pipeline.ops.sensor import metrics_port
+from pipeline.ops.metrics.sensor import metrics_port
 from pipeline.topology import PROCESSORS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,7 +86,7 @@ def _worker_processors(args: list[str]) -> list[str] | None:
 
 
 def _expected_metrics_ports(processors: list[str], base: str) -> set[int]:
-    """The /metrics ports a worker running `processors` really serves (pipeline.ops.sensor.metrics_port)."""
+    """The /metrics ports a worker running `processors` really serves (pipeline.ops.metrics.sensor.metrics_port)."""
     ports = {metrics_port(name, {"TRACEPIPE_METRICS_PORT": base}) for name in processors}
     assert None not in ports, "TRACEPIPE_METRICS_PORT=0 disables /metrics, but the deployment scrapes it"
     return ports  # type: ignore[return-value]

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 import yaml
 
-from pipeline.ops.lag import lag_metric_families
-from pipeline.ops.lag_model import GroupLag, LagReport, PartitionLag, StageLag
-from pipeline.ops.metrics import LOOKUP_OUTCOMES, STAGES, ProcessorMetrics
+from pipeline.ops.lag.model import GroupLag, LagReport, PartitionLag, StageLag
+from pipeline.ops.lag.report import lag_metric_families
+from pipeline.ops.metrics.instruments import LOOKUP_OUTCOMES, STAGES, ProcessorMetrics
 from pipeline.topology import PROCESSORS
 
 ROOT = Path(__file__).resolve().parents[2]

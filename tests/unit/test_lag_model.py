@@ -11,9 +11,8 @@ from rich.console import Console
 
 from pipeline.errors import ConfigError, StackError
 from pipeline.i18n import MESSAGES
-from pipeline.ops.lag import LagCollector, lag_metric_families
-from pipeline.ops.lag_cli import lag_command
-from pipeline.ops.lag_model import (
+from pipeline.ops.lag.cli import lag_command
+from pipeline.ops.lag.model import (
     PartitionOffsets,
     Stage,
     build_report,
@@ -23,6 +22,7 @@ from pipeline.ops.lag_model import (
     select_groups,
     worst_seconds,
 )
+from pipeline.ops.lag.report import LagCollector, lag_metric_families
 from pipeline.settings import Settings
 from pipeline.topology import PROCESSORS
 

@@ -13,10 +13,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.utils import floatToGoString
 
-from pipeline.codec import decode, encode
+from pipeline.contract.codec import decode, encode
+from pipeline.contract.envelope import Incoming, Outgoing
+from pipeline.contract.registry import Record, default_registry, sample_datum
 from pipeline.errors import ConfigError
-from pipeline.ops.lookups import NO_LOOKUP_REASONS, NOT_FOUND_REASONS, closing_outcome, step_lookups
-from pipeline.ops.metrics import (
+from pipeline.ops.metrics.instruments import (
     DAY_SECONDS,
     TIME_TO_CRIME_BUCKETS,
     TRACE_STAGES,
@@ -24,27 +25,26 @@ from pipeline.ops.metrics import (
     flatten,
     sample_key,
 )
-from pipeline.ops.sensor import MetricsServerSensor, StepObserver, install_metrics, metrics_port
-from pipeline.ops.snapshots import encode_snapshot, snapshot_seconds, worker_identity
+from pipeline.ops.metrics.lookups import NO_LOOKUP_REASONS, NOT_FOUND_REASONS, closing_outcome, step_lookups
+from pipeline.ops.metrics.sensor import MetricsServerSensor, StepObserver, install_metrics, metrics_port
+from pipeline.ops.metrics.snapshots import encode_snapshot, snapshot_seconds, worker_identity
 from pipeline.processors import (
+    dealer,
+    dealer_oob,
     dedupe,
     express,
     intake,
+    manufacturer,
+    purchaser,
     serial_linker,
-    stage_dealer,
-    stage_dealer_oob,
-    stage_manufacturer,
-    stage_purchaser,
-    stage_wholesaler,
+    wholesaler,
 )
 from pipeline.processors.dead_letters import dead_letter
-from pipeline.processors.records import Incoming, Outgoing
 from pipeline.processors.stage_runner import Stage, decide_batch
 from pipeline.producers.publisher import event_key
 from pipeline.producers.scenario import generate_scenario
 from pipeline.records.model import LicenseKind, LicenseStatus, OobRecord, RetailSale, TheftReport, WholesaleShipment
 from pipeline.rules.validate import Rejection, RejectReason
-from pipeline.schemas import Record, default_registry, sample_datum
 from pipeline.topology import (
     PROCESSORS,
     SEIZURES_DEAD_LETTER,
@@ -300,8 +300,8 @@ FOUND = {  # what each stage's batched lookup returns, keyed as the stages' gath
     "purchaser": {"sales": {KEY: SALE}, "dealers": {"D-7": licensee("D-7")}},
 }
 NOTHING = {"records": {}, "wholesalers": {}}
-CHAIN = ((stage_manufacturer.STAGE, TRACES_REQUESTED), (stage_wholesaler.STAGE, TRACES_AT_WHOLESALER),
-         (stage_dealer.STAGE, TRACES_AT_DEALER), (stage_purchaser.STAGE, TRACES_AT_PURCHASER))
+CHAIN = ((manufacturer.STAGE, TRACES_REQUESTED), (wholesaler.STAGE, TRACES_AT_WHOLESALER),
+         (dealer.STAGE, TRACES_AT_DEALER), (purchaser.STAGE, TRACES_AT_PURCHASER))
 
 
 def lookup_counts(metrics: ProcessorMetrics) -> dict[tuple[str, str], int]:
@@ -326,7 +326,7 @@ def requested(the_trace: dict | None = None) -> bytes:
 
 def test_stage_forward_counts_one_found_lookup_per_stage_not_per_hop():
     obs = observer("manufacturer", reads_traces=True)
-    [out] = run_stage(stage_manufacturer.STAGE, requested(), TRACES_REQUESTED.name, FOUND["manufacturer"], obs)
+    [out] = run_stage(manufacturer.STAGE, requested(), TRACES_REQUESTED.name, FOUND["manufacturer"], obs)
     assert out.topic == TRACES_AT_WHOLESALER.name
     assert len(decode(out.value, Record.TRACE_IN_FLIGHT)["hops"]) == 2  # importer and wholesaler: one lookup
     assert lookup_counts(obs.metrics) == {("manufacturer", "found"): 1}
@@ -335,14 +335,14 @@ def test_stage_forward_counts_one_found_lookup_per_stage_not_per_hop():
 
 def test_stage_close_for_a_missing_record_counts_not_found():
     obs = observer("manufacturer", reads_traces=True)
-    [out] = run_stage(stage_manufacturer.STAGE, requested(), TRACES_REQUESTED.name, NOTHING, obs)
+    [out] = run_stage(manufacturer.STAGE, requested(), TRACES_REQUESTED.name, NOTHING, obs)
     assert decode(out.value, Record.TRACE_RESULT)["reason"] == "NO_MANUFACTURER_RECORD"
     assert lookup_counts(obs.metrics) == {("manufacturer", "not_found"): 1}
 
 
 def test_stage_close_without_a_lookup_counts_nothing():
     obs = observer("manufacturer", reads_traces=True)
-    [out] = run_stage(stage_manufacturer.STAGE, requested(routine_trace("OBLITERATED")), TRACES_REQUESTED.name,
+    [out] = run_stage(manufacturer.STAGE, requested(routine_trace("OBLITERATED")), TRACES_REQUESTED.name,
                       FOUND["manufacturer"], obs)
     assert decode(out.value, Record.TRACE_RESULT)["reason"] == "SERIAL_OBLITERATED"
     assert lookup_counts(obs.metrics) == {}
@@ -370,23 +370,23 @@ def test_dealer_routes_and_closes_count_as_their_records_say():
         [out] = run_stage(stage, payload, topic.name, FOUND[stage.name], observer(stage.name))
         payload = out.value
     assert out.topic == TRACES_AT_DEALER.name
-    dealer = observer("dealer", reads_traces=True)
+    dealer_observer = observer("dealer", reads_traces=True)
     closed = licensee("D-7", status=LicenseStatus.OUT_OF_BUSINESS)
-    [to_oob] = run_stage(stage_dealer.STAGE, payload, TRACES_AT_DEALER.name,
-                         {**FOUND["dealer"], "dealers": {"D-7": closed}, "sales": {}}, dealer)
+    [to_oob] = run_stage(dealer.STAGE, payload, TRACES_AT_DEALER.name,
+                         {**FOUND["dealer"], "dealers": {"D-7": closed}, "sales": {}}, dealer_observer)
     theft = TheftReport(KEY, date(2020, 1, 1), "D-7", "burglary")
-    [stolen] = run_stage(stage_dealer.STAGE, payload, TRACES_AT_DEALER.name,
-                         {**FOUND["dealer"], "thefts": {KEY: theft}}, dealer, offset=1)
-    [missing] = run_stage(stage_dealer.STAGE, payload, TRACES_AT_DEALER.name, {**FOUND["dealer"], "sales": {}},
-                          dealer, offset=2)
+    [stolen] = run_stage(dealer.STAGE, payload, TRACES_AT_DEALER.name,
+                         {**FOUND["dealer"], "thefts": {KEY: theft}}, dealer_observer, offset=1)
+    [missing] = run_stage(dealer.STAGE, payload, TRACES_AT_DEALER.name, {**FOUND["dealer"], "sales": {}},
+                          dealer_observer, offset=2)
     assert to_oob.topic == TRACES_AT_DEALER_OOB.name
     assert [decode(out.value, Record.TRACE_RESULT)["reason"] for out in (stolen, missing)] == [
         "FIREARM_REPORTED_STOLEN", "DISTRIBUTION_RECORD_NOT_FOUND"]
     # The out-of-business route found the (closed) dealer; a theft report is a record found.
-    assert lookup_counts(dealer.metrics) == {("dealer", "found"): 2, ("dealer", "not_found"): 1}
+    assert lookup_counts(dealer_observer.metrics) == {("dealer", "found"): 2, ("dealer", "not_found"): 1}
     oob = observer("dealer_oob", reads_traces=True)
-    run_stage(stage_dealer_oob.STAGE, to_oob.value, TRACES_AT_DEALER_OOB.name, {"records": {}}, oob)
-    run_stage(stage_dealer_oob.STAGE, to_oob.value, TRACES_AT_DEALER_OOB.name,
+    run_stage(dealer_oob.STAGE, to_oob.value, TRACES_AT_DEALER_OOB.name, {"records": {}}, oob)
+    run_stage(dealer_oob.STAGE, to_oob.value, TRACES_AT_DEALER_OOB.name,
               {"records": {KEY: OobRecord(KEY, "D-7", date(2015, 1, 1), "P-1")}}, oob, offset=1)
     assert lookup_counts(oob.metrics) == {("dealer_oob", "not_found"): 1, ("dealer_oob", "found"): 1}
 
@@ -452,7 +452,7 @@ def test_lookups_skip_dead_letters_and_count_unreadable_traces_as_observer_error
 
 def test_lookups_are_counted_only_by_trace_readers():
     obs = observer("manufacturer")  # reads_traces off: trace outputs are not decoded
-    run_stage(stage_manufacturer.STAGE, requested(), TRACES_REQUESTED.name, FOUND["manufacturer"], obs)
+    run_stage(manufacturer.STAGE, requested(), TRACES_REQUESTED.name, FOUND["manufacturer"], obs)
     assert lookup_counts(obs.metrics) == {}
 
 
@@ -609,7 +609,7 @@ def test_install_metrics_wires_the_server_and_the_snapshot_timer(settings_for_bu
 
 
 def test_build_app_calls_the_hook(monkeypatch, settings_for_build):
-    from pipeline.processors import app as app_module
+    from pipeline.worker import app as app_module
 
     seen = []
 

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from prometheus_client.samples import Sample
 
 from pipeline.i18n import MESSAGES
-from pipeline.ops.dashboard_web import choose_lang, page_text, render_page
-from pipeline.ops.lag_model import LagReport, StageLag
-from pipeline.ops.metrics import ProcessorMetrics, parse_sample_key, sample_key
-from pipeline.ops.overview import Snapshot, SnapshotHistory, build_overview, recent_errors, sum_by
+from pipeline.ops.dashboard.overview import Snapshot, SnapshotHistory, build_overview, recent_errors, sum_by
+from pipeline.ops.dashboard.web import choose_lang, page_text, render_page
+from pipeline.ops.lag.model import LagReport, StageLag
+from pipeline.ops.metrics.instruments import ProcessorMetrics, parse_sample_key, sample_key
 from pipeline.topology import PROCESSORS
 
 T0 = datetime(2026, 9, 21, 14, 13, 20, tzinfo=UTC).timestamp()
@@ -104,7 +104,7 @@ def test_outcomes_and_decisions_are_named_in_the_users_language():
 
 
 def test_every_outcome_reason_and_decision_has_words_in_both_languages():
-    from pipeline.ops.metrics import DECISIONS
+    from pipeline.ops.metrics.instruments import DECISIONS
 
     metrics = ProcessorMetrics("sink")
     codes = [("outcome", metrics.outcomes), ("reason", metrics.close_reasons), ("decision", DECISIONS)]

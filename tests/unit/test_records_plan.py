@@ -14,15 +14,12 @@ from pipeline.errors import TracepipeError
 from pipeline.normalize import firearm_key, normalize_serial
 from pipeline.producers.scenario.firearms import generate_firearms
 from pipeline.producers.scenario.truth import FirearmTruth, TraceFate
-from pipeline.records import AccessDenied, Purchaser, plan_records, truth_key
-from pipeline.records.plan import (
-    TABLES,
-    business_days_spanned,
-    columns,
-    multiple_sale_windows,
-    reportable_rifle,
-)
-from pipeline.records.seed import CopyStream, copy_text
+from pipeline.records.model import AccessDenied, Purchaser
+from pipeline.records.seeding.multiple_sales import business_days_spanned, multiple_sale_windows, reportable_rifle
+from pipeline.records.seeding.plan import plan_records
+from pipeline.records.seeding.rows import TABLES, columns
+from pipeline.records.seeding.seed import CopyStream, copy_text
+from pipeline.records.seeding.seized import truth_key
 
 SEED = 11
 

@@ -8,17 +8,17 @@ import avro.schema
 import fastavro.schema
 import pytest
 
-from pipeline.errors import UnknownSchemaError
-from pipeline.fingerprint import PRIMITIVES, parsing_canonical_form, rabin_fingerprint64, schema_fingerprint
-from pipeline.paths import SCHEMAS_DIR
-from pipeline.schemas import (
+from pipeline.contract.fingerprint import PRIMITIVES, parsing_canonical_form, rabin_fingerprint64, schema_fingerprint
+from pipeline.contract.registry import (
     Record,
-    SchemaContractError,
     check_compatibility,
     check_contract,
     default_registry,
     load_registry,
 )
+from pipeline.contract.schema_file import SchemaContractError
+from pipeline.errors import UnknownSchemaError
+from pipeline.paths import SCHEMAS_DIR
 
 U64 = 2**64
 

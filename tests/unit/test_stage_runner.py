@@ -8,11 +8,11 @@ import socket
 import psycopg2
 import pytest
 
-from pipeline.ops.metrics import ProcessorMetrics
-from pipeline.ops.sensor import StepObserver
-from pipeline.processors import app as app_module
+from pipeline.ops.metrics.instruments import ProcessorMetrics
+from pipeline.ops.metrics.sensor import StepObserver
 from pipeline.processors.stage_runner import RetryingConnection
 from pipeline.settings import Settings
+from pipeline.worker import app as app_module
 
 
 class _LeaveRetryLoop(Exception):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 
-from pipeline.processors.watchdog import StallWatchdog
 from pipeline.settings import Settings
+from pipeline.worker.watchdog import StallWatchdog
 
 
 def test_watchdog_stops_and_joins_with_an_unreachable_broker():

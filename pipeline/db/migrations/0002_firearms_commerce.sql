@@ -4,7 +4,7 @@
 -- pipeline.normalize.firearm_key computes it, so a trace looks a gun up with the key it already has.
 --
 -- These tables stand in for separate outside systems (each company's books, ATF's repositories), so,
--- like those, they carry no foreign keys; pipeline.records.seed keeps them consistent and reloads them
+-- like those, they carry no foreign keys; pipeline.records.seeding.seed keeps them consistent and reloads them
 -- with TRUNCATE + COPY.
 
 CREATE TABLE licensees (

@@ -1,4 +1,4 @@
-"""Run one processor's faust worker in this process: `python -m pipeline.processors.run NAME`."""
+"""Run one processor's faust worker in this process: `python -m pipeline.worker.run NAME`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import sys
 
 import faust
 
-from pipeline.processors.app import build_app
-from pipeline.processors.supervisor import die_with_supervisor
 from pipeline.settings import Settings
+from pipeline.worker.app import build_app
+from pipeline.worker.supervisor import die_with_supervisor
 
 
 def run_processor(name: str, settings: Settings) -> None:

@@ -17,7 +17,7 @@ from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from pipeline.errors import StackError
-from pipeline.ops.drain import outstanding
+from pipeline.ops.lag.drain import outstanding
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)

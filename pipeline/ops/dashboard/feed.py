@@ -15,14 +15,14 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
-from pipeline.codec import decode
+from pipeline.contract.codec import decode
+from pipeline.contract.registry import Record
 from pipeline.errors import CodecError, StackError
-from pipeline.ops.lag import read_lag_report
-from pipeline.ops.lag_model import LagReport, pipeline_stages
-from pipeline.ops.overview import KEEP_S, RECENT_ERRORS, Snapshot, SnapshotHistory, build_overview
-from pipeline.schemas import Record
+from pipeline.ops.dashboard.overview import KEEP_S, RECENT_ERRORS, Snapshot, SnapshotHistory, build_overview
+from pipeline.ops.lag.model import LagReport, pipeline_stages
+from pipeline.ops.lag.report import read_lag_report
 from pipeline.settings import Settings
-from pipeline.topics import partitions_of
+from pipeline.stack.topics import partitions_of
 from pipeline.topology import METRICS_SNAPSHOTS, SEIZURES_DEAD_LETTER
 
 log = logging.getLogger(__name__)

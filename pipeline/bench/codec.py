@@ -1,6 +1,6 @@
 """Measures encode/decode throughput of the two Avro libraries on realistic SeizureEvent datums.
 
-The codec's DEFAULT_LIBRARY is chosen from these figures. Run: `python -m pipeline.bench_codec [n]`.
+The codec's DEFAULT_LIBRARY is chosen from these figures. Run: `python -m pipeline.bench.codec [n]`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pipeline import codec
-from pipeline.avro_libs import LIBRARIES
-from pipeline.schemas import Record, default_registry
+from pipeline.contract import codec
+from pipeline.contract.libraries import LIBRARIES
+from pipeline.contract.registry import Record, default_registry
 
 # (manufacturer as typed, model, caliber, firearm type as typed, country, importer)
 _FIREARMS = (

@@ -6,7 +6,7 @@ stages, TraceResult enums), never trace ids, serials or agency event ids, so the
 Values outside a closed set are counted under `OTHER` instead of creating a new series.
 
 This module only defines and updates metrics; what a processor did is read off its outputs by the observer in
-pipeline/ops/sensor.py, and pipeline/ops/snapshots.py copies the values to Kafka.
+pipeline/ops/metrics/sensor.py, and pipeline/ops/metrics/snapshots.py copies the values to Kafka.
 
 Metric names and labels (counters are exposed with the `_total` suffix):
 
@@ -33,7 +33,7 @@ tracepipe_publish_to_process_seconds (seizure published → trace opened) and tr
 (trace opened → its result, observed by the sink from the TraceResult's opened_at and completed_at).
 
 Records lookups (`stage`: manufacturer, wholesaler, dealer, dealer_oob, purchaser; `outcome`: found, not_found)
-are counted per stage a trace passed through in the step, read off the step's output (pipeline/ops/lookups.py):
+are counted per stage a trace passed through in the step, read off the step's output (pipeline/ops/metrics/lookups.py):
 the five stage processors count their own stage, the express lane every stage it walked. Closes that look
 nothing up (SERIAL_OBLITERATED, INSUFFICIENT_DATA) count nothing. Database errors (`stage`: the five stages,
 express, sink) are PostgreSQL connection errors met by a batch processor, one per failed attempt (each retry
@@ -52,9 +52,9 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.samples import Sample
 
+from pipeline.contract.registry import Record, default_registry
 from pipeline.rules.dedupe import Decision
 from pipeline.rules.validate import RejectReason
-from pipeline.schemas import Record, default_registry
 from pipeline.topology import SEIZURES_DEAD_LETTER, TOPICS, TRACES_POSSIBLE_DUPLICATES, TRACES_REQUESTED, processor
 
 PREFIX = "tracepipe"

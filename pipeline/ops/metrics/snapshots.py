@@ -19,10 +19,10 @@ from typing import Any
 
 import faust
 
-from pipeline.codec import encode
+from pipeline.contract.codec import encode
+from pipeline.contract.registry import Record
 from pipeline.errors import ConfigError
-from pipeline.ops.metrics import ProcessorMetrics
-from pipeline.schemas import Record
+from pipeline.ops.metrics.instruments import ProcessorMetrics
 from pipeline.settings import Settings
 from pipeline.topology import METRICS_SNAPSHOTS
 

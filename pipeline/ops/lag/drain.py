@@ -12,7 +12,7 @@ from kafka.errors import KafkaError
 
 from pipeline.errors import StackError
 from pipeline.settings import Settings
-from pipeline.topics import partitions_of
+from pipeline.stack.topics import partitions_of
 from pipeline.topology import PROCESSORS
 
 

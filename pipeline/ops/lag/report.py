@@ -14,8 +14,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from pipeline.errors import StackError
-from pipeline.ops.lag_model import LagReport, build_report, pipeline_stages, select_groups
-from pipeline.ops.lag_reader import known_groups, lag_admin, read_offsets, read_record_timestamps
+from pipeline.ops.lag.model import LagReport, build_report, pipeline_stages, select_groups
+from pipeline.ops.lag.offsets import known_groups, lag_admin, read_offsets, read_record_timestamps
 from pipeline.settings import Settings
 
 __all__ = ["LagCollector", "LagReport", "lag_metric_families", "read_lag_report", "register_lag_gauges"]

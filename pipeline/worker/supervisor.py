@@ -11,9 +11,9 @@ import time
 from collections.abc import Mapping, Sequence
 
 from pipeline.errors import ConfigError
-from pipeline.processors.app import STEPS
-from pipeline.processors.watchdog import StallWatchdog
 from pipeline.settings import Settings
+from pipeline.worker.app import STEPS
+from pipeline.worker.watchdog import StallWatchdog
 
 
 def parse_processors(text: str | None) -> list[str]:
@@ -59,7 +59,7 @@ def start_workers(names: Sequence[str], env: Mapping[str, str] | None = None) ->
     (which the kernel answers with SIGHUP to the whole group)."""
     child_env = {**(os.environ if env is None else env), SUPERVISOR_PID_ENV: str(os.getpid())}
     return [
-        subprocess.Popen([sys.executable, "-m", "pipeline.processors.run", name], env=child_env,  # noqa: S603
+        subprocess.Popen([sys.executable, "-m", "pipeline.worker.run", name], env=child_env,  # noqa: S603
                          start_new_session=True)
         for name in names
     ]

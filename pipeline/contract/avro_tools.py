@@ -13,9 +13,8 @@ import tempfile
 from pathlib import Path
 
 from pipeline.errors import PrerequisiteMissing, StackError
-from pipeline.paths import DEPLOY_DIR
+from pipeline.paths import DEPLOY_DIR, require_executable
 from pipeline.settings import Settings
-from pipeline.stack.prereqs import require_executable
 
 AVRO_TOOLS_POM = DEPLOY_DIR / "local" / "avro-tools" / "pom.xml"
 _JAVA_HINT = "install a Java 11+ runtime (apt-get install openjdk-17-jre-headless) or set TRACEPIPE_JAVA"

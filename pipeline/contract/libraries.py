@@ -1,6 +1,6 @@
 """The two Avro implementations behind one interface: `avro` (Apache reference) and `fastavro` (fast path).
 
-They read and write bodies only; pipeline/codec.py adds the single-object header and turns their
+They read and write bodies only; pipeline/contract/codec.py adds the single-object header and turns their
 many exception types into CodecError. Keeping both lets tests prove they agree byte for byte.
 """
 
@@ -9,13 +9,12 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import avro.io
 import fastavro
 
-if TYPE_CHECKING:
-    from pipeline.schemas import SchemaVersion
+from pipeline.contract.schema_file import SchemaVersion
 
 
 class AvroLibrary(Protocol):

@@ -2,7 +2,7 @@
 
 Routes:
 - `/` the page; `?lang=es|en`, else the browser's Accept-Language, else TRACEPIPE_LANG.
-- `/api/overview?lang=` the figures the page draws (pipeline/ops/overview.py documents them).
+- `/api/overview?lang=` the figures the page draws (pipeline/ops/dashboard/overview.py documents them).
 - `/metrics` consumer-lag gauges (tracepipe_consumer_lag_messages, ..._seconds, tracepipe_stage_lag_messages,
   tracepipe_lag_up) from the feed's last read: the dashboard doubles as the pipeline's lag exporter.
 - `/healthz` liveness.
@@ -24,12 +24,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from pipeline.errors import StackError
 from pipeline.i18n import MESSAGES, t
-from pipeline.ops.dashboard_feed import DashboardFeed
-from pipeline.ops.lag import LagCollector
+from pipeline.ops.dashboard.feed import DashboardFeed
+from pipeline.ops.lag.report import LagCollector
 
 LANGS = ("en", "es")
 STARTUP_S = 30.0
-PAGE_TEMPLATE = files("pipeline.ops").joinpath("dashboard.html").read_text(encoding="utf-8")
+PAGE_TEMPLATE = files("pipeline.ops.dashboard").joinpath("dashboard.html").read_text(encoding="utf-8")
 
 
 def choose_lang(asked: str | None, accept_language: str | None, default: str) -> str:

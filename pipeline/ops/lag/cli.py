@@ -13,8 +13,8 @@ from rich.text import Text
 
 from pipeline.errors import ConfigError
 from pipeline.i18n import t
-from pipeline.ops.lag import read_lag_report
-from pipeline.ops.lag_model import LagReport, format_age
+from pipeline.ops.lag.model import LagReport, format_age
+from pipeline.ops.lag.report import read_lag_report
 from pipeline.settings import Settings
 
 

@@ -12,12 +12,13 @@ from typing import Any
 
 import avro.io
 
-from pipeline.avro_libs import LIBRARIES, AvroLibrary
+from pipeline.contract.libraries import LIBRARIES, AvroLibrary
+from pipeline.contract.registry import SchemaRegistry, default_registry
+from pipeline.contract.schema_file import SINGLE_OBJECT_MAGIC, SchemaVersion
 from pipeline.errors import CodecError, CorruptPayloadError, EncodeError, UnknownSchemaError
-from pipeline.schemas import SINGLE_OBJECT_MAGIC, SchemaRegistry, SchemaVersion, default_registry
 
 HEADER_SIZE = len(SINGLE_OBJECT_MAGIC) + 8
-# Chosen by measurement (`python -m pipeline.bench_codec`, 20,000 SeizureEvents, one run): avro encodes
+# Chosen by measurement (`python -m pipeline.bench.codec`, 20,000 SeizureEvents, one run): avro encodes
 # ~6,800 and decodes ~12,700 records/s, fastavro ~57,000 and ~68,000 (8x and 5x). avro remains the
 # reference the tests cross-check against.
 DEFAULT_LIBRARY = "fastavro"

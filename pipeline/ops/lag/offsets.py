@@ -17,7 +17,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient, OffsetSpec
 
-from pipeline.ops.lag_model import PartitionOffsets, Stage
+from pipeline.ops.lag.model import PartitionOffsets, Stage
 from pipeline.settings import Settings
 
 CLIENT_ID = "tracepipe-lag"

@@ -22,7 +22,8 @@ from psycopg2 import sql
 from pipeline.producers.scenario.firearms import DEFAULT_AS_OF, generate_firearms
 from pipeline.producers.scenario.truth import FirearmTruth
 from pipeline.records.model import RecordsError
-from pipeline.records.plan import TABLES, RecordsPlan, columns, plan_records
+from pipeline.records.seeding.plan import plan_records
+from pipeline.records.seeding.rows import TABLES, RecordsPlan, columns
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -15,26 +15,26 @@ from typing import Any
 
 import faust
 
-from pipeline.ops.sensor import install_metrics
+from pipeline.contract.envelope import Incoming, Outgoing
+from pipeline.ops.metrics.sensor import install_metrics
 from pipeline.processors import (
+    dealer,
+    dealer_oob,
     dedupe,
     express,
-    faust_fixes,
     intake,
+    manufacturer,
+    purchaser,
     serial_linker,
     sink,
-    stage_dealer,
-    stage_dealer_oob,
-    stage_manufacturer,
-    stage_purchaser,
-    stage_wholesaler,
+    wholesaler,
 )
 from pipeline.processors.dead_letters import dead_letter
-from pipeline.processors.records import Incoming, Outgoing
 from pipeline.processors.stage_runner import RetryingConnection, stage_step
 from pipeline.rules.validate import Rejection, RejectReason
 from pipeline.settings import Settings
 from pipeline.topology import TOPICS, ProcessorSpec, processor
+from pipeline.worker import faust_fixes
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +61,11 @@ STEPS: dict[str, Step] = {
     intake.NAME: Step(intake.intake_record),
     dedupe.NAME: Step(dedupe.dedupe_step, "stateful"),
     serial_linker.NAME: Step(serial_linker.serial_linker_step, "stateful"),
-    stage_manufacturer.NAME: Step(stage_step(stage_manufacturer.STAGE), "batch"),
-    stage_wholesaler.NAME: Step(stage_step(stage_wholesaler.STAGE), "batch"),
-    stage_dealer.NAME: Step(stage_step(stage_dealer.STAGE), "batch"),
-    stage_dealer_oob.NAME: Step(stage_step(stage_dealer_oob.STAGE), "batch"),
-    stage_purchaser.NAME: Step(stage_step(stage_purchaser.STAGE), "batch"),
+    manufacturer.NAME: Step(stage_step(manufacturer.STAGE), "batch"),
+    wholesaler.NAME: Step(stage_step(wholesaler.STAGE), "batch"),
+    dealer.NAME: Step(stage_step(dealer.STAGE), "batch"),
+    dealer_oob.NAME: Step(stage_step(dealer_oob.STAGE), "batch"),
+    purchaser.NAME: Step(stage_step(purchaser.STAGE), "batch"),
     express.NAME: Step(express.express_batch, "batch"),
     sink.NAME: Step(sink.sink_batch, "batch"),
 }

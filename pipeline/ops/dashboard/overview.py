@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.i18n import MESSAGES, t
-from pipeline.ops.lag_model import LagReport, format_age
-from pipeline.ops.metrics import parse_sample_key
+from pipeline.ops.lag.model import LagReport, format_age
+from pipeline.ops.metrics.instruments import parse_sample_key
 from pipeline.topology import PROCESSORS
 
 RATE_WINDOW_S = 60.0

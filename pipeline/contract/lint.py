@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pipeline.fingerprint import NAMED_TYPES, full_name
+from pipeline.contract.fingerprint import NAMED_TYPES, full_name
 
 SchemaFile = tuple[str, Mapping[str, Any]]  # (file name, parsed JSON definition)
 

@@ -12,9 +12,9 @@ Why an observer at the agent loop's edge rather than a faust Sensor's event hook
   a possible duplicate. The business logic (pipeline/rules, the step functions) stays free of metric calls.
 * A tracing step's records lookups are read the same way: the stages a trace passed through in the step and
   how it left the last one (forwarded, completed, or closed with a reason) say which lookups found their record
-  (pipeline/ops/lookups.py). Each record is decoded once: the incoming trace, and each trace the step produced.
+  (pipeline/ops/metrics/lookups.py). Each record is decoded once: the incoming trace, and each trace the step produced.
 * Database errors are the one count not read off records: a batch processor's connection calls
-  `StepObserver.database_error` on each PostgreSQL error it retries (pipeline/processors/app.py wires it).
+  `StepObserver.database_error` on each PostgreSQL error it retries (pipeline/worker/app.py wires it).
 * One record in, its outputs out, one call: counts are exact by construction (no pairing of "in" and "out"
   events whose timing faust decides), and the observer is a plain function of in-memory records, unit-tested
   without a broker.
@@ -45,14 +45,14 @@ import faust
 from faust.sensors import Sensor
 from prometheus_client import CollectorRegistry, start_http_server
 
-from pipeline.codec import decode, writer_schema
+from pipeline.contract.codec import decode, writer_schema
+from pipeline.contract.envelope import Incoming, Outgoing
+from pipeline.contract.registry import Record
 from pipeline.errors import CodecError, ConfigError
-from pipeline.ops.lookups import step_lookups
-from pipeline.ops.metrics import DECISIONS, REASONS, TOPIC_NAMES, ProcessorMetrics, bounded
-from pipeline.ops.snapshots import install_snapshots, snapshot_seconds
-from pipeline.processors.records import Incoming, Outgoing
+from pipeline.ops.metrics.instruments import DECISIONS, REASONS, TOPIC_NAMES, ProcessorMetrics, bounded
+from pipeline.ops.metrics.lookups import step_lookups
+from pipeline.ops.metrics.snapshots import install_snapshots, snapshot_seconds
 from pipeline.rules.dedupe import Decision
-from pipeline.schemas import Record
 from pipeline.settings import Settings
 from pipeline.topology import (
     PROCESSORS,

@@ -1,0 +1,1 @@
+"""The ops dashboard: a page (es/en) and its JSON, fed by the metrics snapshots, dead letters and lag on Kafka."""
