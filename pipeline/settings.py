@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import ConfigError
 
@@ -32,7 +33,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "LANG": ("en", "language of user-facing text: en or es"),
     "NAMESPACE": ("", "prefix of every topic and consumer group (isolates tests and parallel demos)"),
     "WORKER_LOG_LEVEL": ("WARNING", "log level of the processor workers: INFO, WARNING or ERROR (not DEBUG)"),
-    # Read by each worker process when it starts (pipeline/ops/metrics/sensor.py, snapshots.py):
+    # Used by each worker process when it starts (pipeline/ops/metrics/sensor.py, snapshots.py):
     "METRICS_PORT": ("9100", "base port of the workers' /metrics (+ the processor's index); 0 disables"),
     "SNAPSHOT_SECONDS": ("10", "how often each worker publishes a metrics snapshot to Kafka; 0 disables"),
     # Read by `tracepipe dashboard` (as defaults of its --host/--port options):
@@ -56,6 +57,16 @@ class Secret(str):
     def reveal(self) -> str:
         """Return the real value, for the one place that must pass it on (a driver)."""
         return str.__str__(self)
+
+
+def _seconds(name: str, raw: str, high: float) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 <= value <= high:  # also refuses NaN
+        raise ConfigError(f"{PREFIX}{name} must be 0 (off) or up to {high:g} seconds, got {raw!r}")
+    return value
 
 
 def _int(name: str, raw: str, low: int, high: int) -> int:
@@ -89,6 +100,8 @@ class Settings:
     lang: str = "en"
     namespace: str = ""
     worker_log_level: str = "WARNING"
+    metrics_base_port: int = 9100  # processor i serves /metrics on base + i; 0: no /metrics
+    snapshot_seconds: float = 10.0  # 0: no metrics snapshots
 
     def topic(self, name: str) -> str:
         """Physical topic name of a declared (logical) topic name."""
@@ -110,7 +123,7 @@ class Settings:
             f"user={user or self.pg_user} password={self.pg_password.reveal()} connect_timeout=5"
         )
 
-    def with_changes(self, **changes: object) -> Settings:
+    def with_changes(self, **changes: Any) -> Settings:
         """A copy with some fields changed (tests use it for a second, throwaway stack)."""
         return replace(self, **changes)
 
@@ -146,4 +159,6 @@ class Settings:
             lang=lang,
             namespace=get("NAMESPACE"),
             worker_log_level=log_level,
+            metrics_base_port=_int("METRICS_PORT", get("METRICS_PORT").strip() or "9100", 0, 65535),
+            snapshot_seconds=_seconds("SNAPSHOT_SECONDS", get("SNAPSHOT_SECONDS").strip() or "10", 86400),
         )

@@ -38,6 +38,13 @@ def _require_consumed(buffer: io.BytesIO, size: int) -> None:
         raise ValueError(f"{left} bytes left over after the record")
 
 
+def _record(datum: object) -> dict[str, Any]:
+    """Our schemas are all records, so a body that decodes to anything else is corrupt."""
+    if not isinstance(datum, dict):
+        raise ValueError(f"decoded a {type(datum).__name__}, not a record")
+    return datum
+
+
 class ReferenceAvro:
     """The Apache `avro` package: validates every datum, slow; the yardstick for correctness."""
 
@@ -54,7 +61,7 @@ class ReferenceAvro:
         buffer = io.BytesIO(body)
         datum = avro.io.DatumReader(writer.avro_schema, reader.avro_schema).read(avro.io.BinaryDecoder(buffer))
         _require_consumed(buffer, len(body))
-        return datum
+        return _record(datum)
 
 
 class FastAvro:
@@ -74,7 +81,7 @@ class FastAvro:
         reader_schema = None if reader is writer else reader.fastavro_schema
         datum = fastavro.schemaless_reader(buffer, writer.fastavro_schema, reader_schema)
         _require_consumed(buffer, len(body))
-        return datum
+        return _record(datum)
 
 
 LIBRARIES: Mapping[str, AvroLibrary] = MappingProxyType({lib.name: lib for lib in (ReferenceAvro(), FastAvro())})

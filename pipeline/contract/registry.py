@@ -122,7 +122,8 @@ _PRIMITIVE_SAMPLES = {
 
 def sample_datum(version: SchemaVersion) -> dict[str, Any]:
     """A datum valid for `version` with every optional value filled in, to exercise each field."""
-    return _sample(version.avro_schema)
+    datum: dict[str, Any] = _sample(version.avro_schema)
+    return datum
 
 
 def _sample(schema: avro.schema.Schema) -> Any:
@@ -160,7 +161,8 @@ def check_compatibility(registry: SchemaRegistry | None = None) -> list[str]:
 
 
 def _rule_problems(reader: SchemaVersion, writer: SchemaVersion) -> list[str]:
-    result = ReaderWriterCompatibilityChecker().get_compatibility(reader.avro_schema, writer.avro_schema)
+    checker = ReaderWriterCompatibilityChecker()  # type: ignore[no-untyped-call]  # avro ships no annotations here
+    result = checker.get_compatibility(reader.avro_schema, writer.avro_schema)
     if result.compatibility is SchemaCompatibilityType.compatible:
         return []
     details = "; ".join(sorted(result.messages)) or "incompatible"
@@ -188,7 +190,7 @@ def _kept(written: Any, read: Any) -> bool:
         return all(_kept(written[key], read[key]) for key in written.keys() & read.keys())
     if isinstance(written, list) and isinstance(read, list):
         return len(written) == len(read) and all(map(_kept, written, read))
-    return written == read
+    return bool(written == read)
 
 
 def check_contract(registry: SchemaRegistry | None = None) -> list[str]:

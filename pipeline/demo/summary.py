@@ -74,6 +74,6 @@ def read_database_figures(dsn: str, summary: RunSummary) -> RunSummary:
     return summary
 
 
-def reason_counts(records: list[tuple[bytes, Any]]) -> Counter:
+def reason_counts(records: list[tuple[bytes | None, Any]]) -> Counter[str]:
     """Dead letters by reason code, counted once per source record."""
     return Counter(letter["reason_code"] for letter in dict(records).values())

@@ -7,6 +7,7 @@ stages' own lookups and decisions are reused unchanged, so both lanes decide ide
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +36,11 @@ STAGE_READING: dict[str, Stage] = {
 }
 
 
+def _gathering(stage: Stage, traces: list[dict[str, Any]]) -> Callable[[Any], Any]:
+    """One stage's lookups for a batch of traces, as work for `RetryingConnection.run`."""
+    return lambda conn: stage.gather(conn, traces)
+
+
 def walk_all_stages(traces: list[dict[str, Any]], entered_at: list[datetime], db: RetryingConnection,
                     now: datetime) -> list[StageDecision]:
     """Run each trace through the stages until it closes; each round is one batched lookup per stage."""
@@ -45,7 +51,8 @@ def walk_all_stages(traces: list[dict[str, Any]], entered_at: list[datetime], db
         for topic in list(dict.fromkeys(position.values())):
             stage = STAGE_READING[topic]
             here = [i for i, at in position.items() if at == topic]
-            found = db.run(lambda conn, stage=stage, here=here: stage.gather(conn, [current[i] for i in here]))
+            batch = [current[i] for i in here]
+            found = db.run(_gathering(stage, batch))
             for i in here:
                 decision = timed(stage.name, stage.decide(current[i], found, now), entered_at[i], now)
                 current[i] = decision.trace

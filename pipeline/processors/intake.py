@@ -35,6 +35,7 @@ def intake_record(incoming: Incoming) -> list[Outgoing]:
     rejection = validate_seizure(event, state_code)
     if rejection is not None:
         return [dead_letter(incoming, rejection, NAME)]
+    assert state_code is not None  # validate_seizure rejects a seizure whose state is unknown
     source = Source(incoming.topic, incoming.partition, incoming.offset)
     enriched = enrich_seizure(event, state_code, source, incoming.timestamp)
     payload = encode(Record.ENRICHED_SEIZURE, enriched)

@@ -8,6 +8,7 @@ from typing import Any
 
 from pipeline.processors.stage_runner import Stage
 from pipeline.records.lookup import find_dealers, find_oob_records, find_purchasers, find_retail_sales
+from pipeline.records.model import OobRecord, RetailSale
 from pipeline.rules.tracing import StageDecision, decide_purchaser
 
 NAME = "purchaser"
@@ -17,7 +18,7 @@ ACCOUNT = "tracepipe-purchaser-stage"
 def gather(conn: Any, traces: list[dict[str, Any]]) -> dict[str, dict]:
     """Sales of the batch (either source), their dealers, and the purchasers (audited read)."""
     keys = [t["firearm_key"] for t in traces]
-    sales = {**find_oob_records(conn, keys), **find_retail_sales(conn, keys)}
+    sales: dict[str, RetailSale | OobRecord] = {**find_oob_records(conn, keys), **find_retail_sales(conn, keys)}
     purchasers = find_purchasers(conn, [s.purchaser_id for s in sales.values()], account=ACCOUNT,
                                  role="pipeline", reason="first-purchaser stage of a firearm trace")
     # A sale naming a purchaser missing from the records is not a completed trace.

@@ -81,6 +81,12 @@ class ParsedLine:
     errors: tuple[LineError, ...] = ()
 
 
+def _nested(row: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """A JSON line's nested object (`firearm`, `possessor`); anything else counts as absent."""
+    value = row.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
 def _lookup(row: Mapping[str, Any], canonical: str, aliases: tuple[str, ...]) -> Any:
     for key in (canonical, *aliases):
         value = row.get(key)
@@ -123,8 +129,8 @@ class _Collector:
 def parse_row(row: Mapping[str, Any], line: int, now: datetime | None = None) -> ParsedLine:
     """Convert one row (flat CSV columns or a nested JSON object) into a SeizureEvent datum."""
     found = _Collector(line)
-    nested_firearm = row.get("firearm") if isinstance(row.get("firearm"), Mapping) else {}
-    nested_possessor = row.get("possessor") if isinstance(row.get("possessor"), Mapping) else {}
+    nested_firearm = _nested(row, "firearm")
+    nested_possessor = _nested(row, "possessor")
     flat = {k: _lookup(row, k, a) for k, a in EVENT_COLUMNS.items()}
     for key in ("agency_id", "event_id", "state", "crime_type", "municipality", "notes", "case_number"):
         if flat[key] is not None and not isinstance(flat[key], str | int):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 
 class Decision(StrEnum):
@@ -38,13 +39,13 @@ class FirearmMemory:
     opening_event: str
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)  # event key -> raw offsets seen
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """Plain JSON value for the table's changelog."""
         return {"trace_id": self.trace_id, "opening_event": self.opening_event,
                 "sources": {k: list(v) for k, v in self.sources.items()}}
 
     @classmethod
-    def from_json(cls, value: dict | None) -> FirearmMemory | None:
+    def from_json(cls, value: dict[str, Any] | None) -> FirearmMemory | None:
         """Inverse of to_json (None for a firearm never seen)."""
         if value is None:
             return None

@@ -33,7 +33,9 @@ def identity(maker: str | None, serial: str | None, serial_status: str, model: s
     """Firearm identity; a gun without a usable serial or maker cannot be recognised again, so each such
     sighting is its own identity (scoped to the event, so exact re-sends still collapse)."""
     if serial_status == "PRESENT" and serial and maker:
-        return normalize.firearm_key(maker, serial, model)
+        key = normalize.firearm_key(maker, serial, model)
+        if key is not None:
+            return key
     return f"UNIDENTIFIED:{event_key(event)}"
 
 
@@ -57,7 +59,7 @@ def enrich_seizure(event: dict[str, Any], state_code: str, source: Source, recei
     maker = normalize.normalize_maker(firearm.get("manufacturer"))
     serial, serial_status = normalize.normalize_serial(firearm.get("serial"))
     model = normalize.normalize_model(firearm.get("model"), maker)
-    enriched = {
+    enriched: dict[str, Any] = {
         "event": event,
         "maker": maker,
         "importer": normalize.normalize_importer(firearm.get("importer")),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
 
 from pipeline.normalize import serial_edit_distance_one
 
@@ -35,12 +36,12 @@ class IndexedSerial:
     latitude: float | None
     longitude: float | None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """Plain JSON value for the table's changelog."""
         return {**asdict(self), "recovery_date": self.recovery_date.isoformat()}
 
     @classmethod
-    def from_json(cls, value: dict) -> IndexedSerial:
+    def from_json(cls, value: dict[str, Any]) -> IndexedSerial:
         """Inverse of to_json."""
         return cls(**{**value, "recovery_date": date.fromisoformat(value["recovery_date"])})
 

@@ -69,7 +69,8 @@ def validate_seizure(event: dict[str, Any], state_code: str | None) -> Rejection
         return reject(RejectReason.UNKNOWN_STATE, "state is not a Mexican state",
                       "el estado no corresponde a una entidad federativa")
     lat, lon = event.get("latitude"), event.get("longitude")
-    if (lat is None) != (lon is None) or (lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)):
+    incomplete = (lat is None) != (lon is None)
+    if incomplete or (lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)):
         return reject(RejectReason.INVALID_COORDINATES, "coordinates are incomplete or out of range",
                       "las coordenadas están incompletas o fuera de rango")
     return None

@@ -80,7 +80,7 @@ def _maker(raw: dict[str, Any]) -> Maker:
 
 def _spelled(raw: dict[str, Any], aliases_key: str = "aliases") -> Spelled:
     return Spelled(
-        code=raw.get("id", raw.get("code")),
+        code=str(raw["id"] if "id" in raw else raw["code"]),
         aliases=tuple(raw[aliases_key]),
         typos=tuple(raw.get("typos", ())),
     )

@@ -11,11 +11,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import faust
 
 from pipeline.contract.envelope import Incoming, Outgoing
+from pipeline.errors import ConfigError
 from pipeline.ops.metrics.sensor import install_metrics
 from pipeline.processors import (
     dealer,
@@ -126,6 +127,8 @@ def build_app(settings: Settings, name: str) -> faust.App:
         return app
     table = None
     if step.kind == "stateful":
+        if spec.table is None:
+            raise ConfigError(f"processor {name!r} is stateful but pipeline/topology.py declares no table for it")
         # key_type=bytes makes faust keep keys raw in the changelog (else it JSON-decodes them on recovery);
         # values are JSON.
         table = app.Table(spec.table, default=None, partitions=settings.partitions, key_type=bytes)
@@ -169,8 +172,9 @@ def _attach_batch_agent(app: faust.App, source: faust.TopicT, name: str, functio
             return produced
 
     @app.agent(source, name=name)
-    async def move_batches(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(BATCH_SIZE, within=BATCH_WITHIN_S):
+    async def move_batches(stream: faust.StreamT[Any]) -> None:
+        # faust hands agents a Stream; only its protocol StreamT is annotated, and it lacks take_events.
+        async for events in cast(faust.Stream[Any], stream).take_events(BATCH_SIZE, within=BATCH_WITHIN_S):
             batch = [_incoming(event.message) for event in events]
             started = time.perf_counter()
             produced = await asyncio.get_running_loop().run_in_executor(None, run_isolated, batch)

@@ -18,6 +18,7 @@ import yaml
 
 from pipeline.cli import app as cli_app
 from pipeline.ops.metrics.sensor import metrics_port
+from pipeline.settings import Settings
 from pipeline.topology import PROCESSORS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,7 +88,8 @@ def _worker_processors(args: list[str]) -> list[str] | None:
 
 def _expected_metrics_ports(processors: list[str], base: str) -> set[int]:
     """The /metrics ports a worker running `processors` really serves (pipeline.ops.metrics.sensor.metrics_port)."""
-    ports = {metrics_port(name, {"TRACEPIPE_METRICS_PORT": base}) for name in processors}
+    base_port = Settings.from_env({"TRACEPIPE_METRICS_PORT": base}).metrics_base_port
+    ports = {metrics_port(name, base_port) for name in processors}
     assert None not in ports, "TRACEPIPE_METRICS_PORT=0 disables /metrics, but the deployment scrapes it"
     return ports  # type: ignore[return-value]
 

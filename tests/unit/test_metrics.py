@@ -27,7 +27,7 @@ from pipeline.ops.metrics.instruments import (
 )
 from pipeline.ops.metrics.lookups import NO_LOOKUP_REASONS, NOT_FOUND_REASONS, closing_outcome, step_lookups
 from pipeline.ops.metrics.sensor import MetricsServerSensor, StepObserver, install_metrics, metrics_port
-from pipeline.ops.metrics.snapshots import encode_snapshot, snapshot_seconds, worker_identity
+from pipeline.ops.metrics.snapshots import encode_snapshot, worker_identity
 from pipeline.processors import (
     dealer,
     dealer_oob,
@@ -45,6 +45,7 @@ from pipeline.producers.publisher import event_key
 from pipeline.producers.scenario import generate_scenario
 from pipeline.records.model import LicenseKind, LicenseStatus, OobRecord, RetailSale, TheftReport, WholesaleShipment
 from pipeline.rules.validate import Rejection, RejectReason
+from pipeline.settings import Settings
 from pipeline.topology import (
     PROCESSORS,
     SEIZURES_DEAD_LETTER,
@@ -257,21 +258,21 @@ def test_sink_observer_counts_the_trace_results_it_reads():
 def test_install_metrics_counts_results_only_where_traces_completed_is_read(settings_for_build):
     import faust
 
-    env = {"TRACEPIPE_METRICS_PORT": "0", "TRACEPIPE_SNAPSHOT_SECONDS": "0"}
+    quiet = settings_for_build.with_changes(metrics_base_port=0, snapshot_seconds=0)
     for name, expected in (("sink", True), ("dedupe", False), ("purchaser", False)):
         app = faust.App(f"t-metrics-{name}", broker="kafka://127.0.0.1:1", store="memory://", web_enabled=False)
-        assert install_metrics(app, settings_for_build, processor(name), env).reads_results is expected
+        assert install_metrics(app, quiet, processor(name)).reads_results is expected
 
 
 def test_install_metrics_counts_lookups_only_where_a_trace_topic_is_read(settings_for_build):
     import faust
 
-    env = {"TRACEPIPE_METRICS_PORT": "0", "TRACEPIPE_SNAPSHOT_SECONDS": "0"}
+    quiet = settings_for_build.with_changes(metrics_base_port=0, snapshot_seconds=0)
     readers = {spec.name: False for spec in PROCESSORS}
     readers.update(dict.fromkeys((*TRACE_STAGES, "express"), True))
     for name, expected in readers.items():
         app = faust.App(f"t-lookups-{name}", broker="kafka://127.0.0.1:1", store="memory://", web_enabled=False)
-        assert install_metrics(app, settings_for_build, processor(name), env).reads_traces is expected, name
+        assert install_metrics(app, quiet, processor(name)).reads_traces is expected, name
 
 
 def test_lookups_and_database_errors_by_stage():
@@ -513,24 +514,31 @@ def test_every_metric_is_prefixed_and_labelled_by_processor():
 
 def test_metrics_port_is_base_plus_topology_index():
     names = [spec.name for spec in PROCESSORS]
-    assert metrics_port("intake", {}) == 9100
-    assert metrics_port("dedupe", {"TRACEPIPE_METRICS_PORT": "9200"}) == 9200 + names.index("dedupe")
-    assert metrics_port("sink", {"TRACEPIPE_METRICS_PORT": "20000"}) == 20000 + len(names) - 1
-    assert metrics_port("intake", {"TRACEPIPE_METRICS_PORT": "0"}) is None
-    for bad in ("abc", "-1", "65535"):
-        with pytest.raises(ConfigError):
-            metrics_port("sink", {"TRACEPIPE_METRICS_PORT": bad})
+    assert metrics_port("intake", Settings.from_env({}).metrics_base_port) == 9100
+    assert metrics_port("dedupe", 9200) == 9200 + names.index("dedupe")
+    assert metrics_port("sink", 20000) == 20000 + len(names) - 1
+    assert metrics_port("intake", 0) is None
     with pytest.raises(ConfigError):
-        metrics_port("nonesuch", {})
+        metrics_port("sink", 65535)  # the last processors would get no port
+    with pytest.raises(ConfigError):
+        metrics_port("nonesuch", 9100)
+
+
+def test_metrics_settings_are_validated_at_the_entry_point():
+    assert Settings.from_env({"TRACEPIPE_METRICS_PORT": "9200"}).metrics_base_port == 9200
+    assert Settings.from_env({"TRACEPIPE_METRICS_PORT": "0"}).metrics_base_port == 0
+    for bad in ("abc", "-1", "65536"):
+        with pytest.raises(ConfigError, match="TRACEPIPE_METRICS_PORT"):
+            Settings.from_env({"TRACEPIPE_METRICS_PORT": bad})
 
 
 def test_snapshot_seconds():
-    assert snapshot_seconds({}) == 10.0
-    assert snapshot_seconds({"TRACEPIPE_SNAPSHOT_SECONDS": "2.5"}) == 2.5
-    assert snapshot_seconds({"TRACEPIPE_SNAPSHOT_SECONDS": "0"}) is None
-    for bad in ("soon", "-1", "nan"):
-        with pytest.raises(ConfigError):
-            snapshot_seconds({"TRACEPIPE_SNAPSHOT_SECONDS": bad})
+    assert Settings.from_env({}).snapshot_seconds == 10.0
+    assert Settings.from_env({"TRACEPIPE_SNAPSHOT_SECONDS": "2.5"}).snapshot_seconds == 2.5
+    assert Settings.from_env({"TRACEPIPE_SNAPSHOT_SECONDS": "0"}).snapshot_seconds == 0
+    for bad in ("soon", "-1", "nan", "86401"):
+        with pytest.raises(ConfigError, match="TRACEPIPE_SNAPSHOT_SECONDS"):
+            Settings.from_env({"TRACEPIPE_SNAPSHOT_SECONDS": bad})
 
 
 # Snapshots.
@@ -596,15 +604,14 @@ def test_install_metrics_wires_the_server_and_the_snapshot_timer(settings_for_bu
 
     app = faust.App("t-metrics-install", broker="kafka://127.0.0.1:1", store="memory://", web_enabled=False)
     spec = processor("dedupe")
-    observe = install_metrics(app, settings_for_build, spec,
-                              {"TRACEPIPE_METRICS_PORT": "30000", "TRACEPIPE_SNAPSHOT_SECONDS": "5"})
+    observe = install_metrics(app, settings_for_build.with_changes(metrics_base_port=30000, snapshot_seconds=5), spec)
     servers = [s for s in app.sensors if isinstance(s, MetricsServerSensor)]
     assert [s.port for s in servers] == [30000 + [p.name for p in PROCESSORS].index("dedupe")]
     assert len(app._app_tasks) == 1  # the snapshot timer
     assert isinstance(observe, StepObserver) and observe.metrics.processor == "dedupe"
 
     quiet = faust.App("t-metrics-off", broker="kafka://127.0.0.1:1", store="memory://", web_enabled=False)
-    install_metrics(quiet, settings_for_build, spec, {"TRACEPIPE_METRICS_PORT": "0", "TRACEPIPE_SNAPSHOT_SECONDS": "0"})
+    install_metrics(quiet, settings_for_build.with_changes(metrics_base_port=0, snapshot_seconds=0), spec)
     assert not [s for s in quiet.sensors if isinstance(s, MetricsServerSensor)] and not quiet._app_tasks
 
 

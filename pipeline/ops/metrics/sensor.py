@@ -36,9 +36,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import faust
@@ -51,7 +50,7 @@ from pipeline.contract.registry import Record
 from pipeline.errors import CodecError, ConfigError
 from pipeline.ops.metrics.instruments import DECISIONS, REASONS, TOPIC_NAMES, ProcessorMetrics, bounded
 from pipeline.ops.metrics.lookups import step_lookups
-from pipeline.ops.metrics.snapshots import install_snapshots, snapshot_seconds
+from pipeline.ops.metrics.snapshots import install_snapshots
 from pipeline.rules.dedupe import Decision
 from pipeline.settings import Settings
 from pipeline.topology import (
@@ -72,8 +71,6 @@ from pipeline.topology import (
 
 log = logging.getLogger(__name__)
 
-PORT_VAR = "TRACEPIPE_METRICS_PORT"
-DEFAULT_BASE_PORT = 9100
 METRICS_ADDRESS = "0.0.0.0"  # noqa: S104 - scraped from other hosts/pods; serves counts only, no record data
 
 # The dedupe step sends each sighting to exactly one of these topics: the topic is the decision.
@@ -91,22 +88,17 @@ TRACE_TOPICS: frozenset[str] = frozenset(topic.name for topic in (
     TRACES_AT_PURCHASER))
 
 
-def metrics_port(processor_name: str, environ: Mapping[str, str],
-                 processors: Sequence[ProcessorSpec] = PROCESSORS) -> int | None:
+def metrics_port(processor_name: str, base_port: int, processors: Sequence[ProcessorSpec] = PROCESSORS) -> int | None:
     """The /metrics port of `processor_name`: base port + its index in the topology; None when disabled (base 0)."""
-    raw = environ.get(PORT_VAR, str(DEFAULT_BASE_PORT)).strip() or str(DEFAULT_BASE_PORT)
-    try:
-        base = int(raw)
-    except ValueError:
-        raise ConfigError(f"{PORT_VAR} must be a whole number, got {raw!r}") from None
-    if base == 0:
+    if base_port == 0:
         return None
     names = [spec.name for spec in processors]
     if processor_name not in names:
         raise ConfigError(f"no processor {processor_name!r} in the topology")
-    port = base + names.index(processor_name)
-    if base < 0 or port > 65535:
-        raise ConfigError(f"{PORT_VAR} must be 0 (off) or a port from 1 to {65536 - len(names)}, got {base}")
+    port = base_port + names.index(processor_name)
+    if base_port < 0 or port > 65535:
+        raise ConfigError(
+            f"TRACEPIPE_METRICS_PORT must be 0 (off) or a port from 1 to {65536 - len(names)}, got {base_port}")
     return port
 
 
@@ -230,20 +222,16 @@ class MetricsServerSensor(Sensor):
             server.server_close()
 
 
-def install_metrics(app: faust.App, settings: Settings, spec: ProcessorSpec,
-                    environ: Mapping[str, str] | None = None) -> StepObserver:
+def install_metrics(app: faust.App, settings: Settings, spec: ProcessorSpec) -> StepObserver:
     """Wire one worker's metrics into its faust app: /metrics server, periodic snapshots; returns the observer
-    the agent calls once per record. Reads TRACEPIPE_METRICS_PORT and TRACEPIPE_SNAPSHOT_SECONDS (call it from
-    build_app, not at import).
+    the agent calls once per record (`settings.metrics_base_port` and `settings.snapshot_seconds`).
     """
-    env = os.environ if environ is None else environ
     metrics = ProcessorMetrics(spec.name)
-    port = metrics_port(spec.name, env)
+    port = metrics_port(spec.name, settings.metrics_base_port)
     if port is not None:
         app.sensors.add(MetricsServerSensor(metrics.registry, port))
-    interval = snapshot_seconds(env)
-    if interval is not None:
-        install_snapshots(app, settings, metrics, interval)
+    if settings.snapshot_seconds:
+        install_snapshots(app, settings, metrics, settings.snapshot_seconds)
     inputs = {spec.reads.name, *(topic.name for topic in spec.also_reads)}
     return StepObserver(metrics, reads_results=TRACES_COMPLETED.name in inputs,
                         reads_traces=not inputs.isdisjoint(TRACE_TOPICS))

@@ -103,10 +103,13 @@ def _read_rows(cls: type[Row], path: Path) -> list[Row]:
     hints = typing.get_type_hints(cls)
     parsers = {name: _parser(hint) for name, hint in hints.items()}
     with Path(path).open(encoding="utf-8", newline="") as handle:
-        return [
-            cls(**{name: parsers[name](text) if text != "" else None for name, text in record.items()})
-            for record in csv.DictReader(handle)
-        ]
+        rows: list[Row] = []
+        for record in csv.DictReader(handle):
+            values: dict[str, Any] = {
+                name: parsers[name](text) if text != "" else None for name, text in record.items()
+            }
+            rows.append(cls(**values))
+        return rows
 
 
 def write_truth_csv(truth: list[TruthRow], path: Path) -> Path:
