@@ -1,4 +1,4 @@
-"""Typed, immutable SeizureEvent records: what processors hold after decoding, instead of raw dicts.
+"""Typed, immutable SeizureEvent records for SDK users who want them instead of decoded dicts.
 
 They mirror schemas/seizure_event.v2.avsc (the latest version); `from_avro` takes a decoded dict,
 `to_avro` gives one back for the codec. Possessor data is personal, so its repr never shows it.

@@ -94,7 +94,7 @@ class WorkerSet:
             self.procs = dict(zip(self.names, start_workers(self.names, self.env), strict=True))
 
     def restart(self, name: str) -> None:
-        """Stop one worker gracefully and start a fresh one in its place."""
+        """Kill one worker (crash-only, as `stop_workers` does) and start a fresh one in its place."""
         with self._lock:
             stop_workers([self.procs[name]])
             self.procs[name] = start_workers([name], self.env)[0]
