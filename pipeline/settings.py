@@ -13,6 +13,8 @@ from pipeline.errors import ConfigError
 PREFIX = "TRACEPIPE_"
 # Not DEBUG: the debug output of faust and the Kafka clients is not vetted for personal data (records hold it).
 LOG_LEVELS = ("INFO", "WARNING", "ERROR")
+# Who connects to PostgreSQL, each as its own role with only the grants it needs (migration 0006).
+DB_PURPOSES = ("worker", "api", "admin")
 
 # Every environment variable tracepipe reads, with its default and meaning: the single place to look.
 ENV_VARS: dict[str, tuple[str, str]] = {
@@ -27,7 +29,13 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "PG_PORT": ("15432", "PostgreSQL port"),
     "PG_DB": ("tracepipe", "PostgreSQL database"),
     "PG_USER": ("tracepipe", "PostgreSQL role"),
-    "PG_PASSWORD": ("tracepipe-local", "PostgreSQL password (never printed)"),
+    "PG_PASSWORD": ("tracepipe-local", "PostgreSQL password of the schema owner (migrations, seeding; never printed)"),
+    "PG_WORKER_USER": ("tracepipe_worker", "PostgreSQL role the processors connect as"),
+    "PG_WORKER_PASSWORD": ("tracepipe-worker-local", "its password (never printed)"),
+    "PG_API_USER": ("tracepipe_api", "PostgreSQL role the results API connects as"),
+    "PG_API_PASSWORD": ("tracepipe-api-local", "its password (never printed)"),
+    "PG_ADMIN_USER": ("tracepipe_admin", "PostgreSQL role admin tasks (accounts, sharing, audit) connect as"),
+    "PG_ADMIN_PASSWORD": ("tracepipe-admin-local", "its password (never printed)"),
     "JAVA": ("java", "Java executable used to run the local broker"),
     "MVN": ("mvn", "Maven executable used to fetch the Kafka jars"),
     "LANG": ("en", "language of user-facing text: en or es"),
@@ -100,6 +108,7 @@ class Settings:
     lang: str = "en"
     namespace: str = ""
     worker_log_level: str = "WARNING"
+    db_roles: tuple[tuple[str, str, Secret], ...] = field(default=(), repr=False)  # (purpose, role, password)
     metrics_base_port: int = 9100  # processor i serves /metrics on base + i; 0: no /metrics
     snapshot_seconds: float = 10.0  # 0: no metrics snapshots
 
@@ -118,9 +127,26 @@ class Settings:
 
     def pg_dsn(self, dbname: str | None = None, user: str | None = None) -> str:
         """libpq connection string (contains the password: pass it to the driver, never print it)."""
+        return self._dsn(user or self.pg_user, self.pg_password, dbname)
+
+    def pg_dsn_as(self, purpose: str, dbname: str | None = None) -> str:
+        """libpq connection string for one purpose: "owner", or one of DB_PURPOSES (its own least-privilege role)."""
+        if purpose == "owner":
+            return self.pg_dsn(dbname)
+        user, password = self.db_role(purpose)
+        return self._dsn(user, password, dbname)
+
+    def db_role(self, purpose: str) -> tuple[str, Secret]:
+        """The PostgreSQL role and password of one of DB_PURPOSES."""
+        for name, user, password in self.db_roles:
+            if name == purpose:
+                return user, password
+        raise ConfigError(f"no PostgreSQL role is configured for {purpose!r} (one of {', '.join(DB_PURPOSES)})")
+
+    def _dsn(self, user: str, password: Secret, dbname: str | None) -> str:
         return (
             f"host={self.pg_host} port={self.pg_port} dbname={dbname or self.pg_db} "
-            f"user={user or self.pg_user} password={self.pg_password.reveal()} connect_timeout=5"
+            f"user={user} password={password.reveal()} connect_timeout=5"
         )
 
     def with_changes(self, **changes: Any) -> Settings:
@@ -159,6 +185,8 @@ class Settings:
             lang=lang,
             namespace=get("NAMESPACE"),
             worker_log_level=log_level,
+            db_roles=tuple((purpose, get(f"PG_{purpose.upper()}_USER"), Secret(get(f"PG_{purpose.upper()}_PASSWORD")))
+                           for purpose in DB_PURPOSES),
             metrics_base_port=_int("METRICS_PORT", get("METRICS_PORT").strip() or "9100", 0, 65535),
             snapshot_seconds=_seconds("SNAPSHOT_SECONDS", get("SNAPSHOT_SECONDS").strip() or "10", 86400),
         )

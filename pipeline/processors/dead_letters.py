@@ -10,7 +10,10 @@ from pipeline.topology import SEIZURES_DEAD_LETTER
 
 
 def dead_letter(incoming: Incoming, rejection: Rejection, processor: str) -> Outgoing:
-    """The dead-letter record for `incoming`, keyed by its source coordinates (a replay adds a record with the same key, so readers count distinct keys)."""
+    """The dead-letter record for `incoming`, keyed by its source coordinates.
+
+    A replay adds a second record under the same key (the topic is not compacted): readers count distinct keys.
+    """
     datum = {
         "reason_code": str(rejection.reason),
         "message_en": rejection.message_en,

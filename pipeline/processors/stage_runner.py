@@ -80,7 +80,7 @@ class RetryingConnection:
         while True:
             try:
                 if self._conn is None or self._conn.closed:
-                    self._conn = psycopg2.connect(self._settings.pg_dsn())
+                    self._conn = psycopg2.connect(self._settings.pg_dsn_as("worker"))
                 with self._conn:
                     return work(self._conn)
             except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:

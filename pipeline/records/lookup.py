@@ -16,8 +16,6 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from psycopg2.extras import Json
-
 from pipeline.records.model import (
     PERSONAL_DATA_ROLES,
     AccessDenied,
@@ -199,20 +197,10 @@ def find_multiple_sales_for_firearms(
 
 
 # One statement: the audit rows are written by the same statement (so the same transaction) that reads.
+# The audited path (migration 0006): the function writes one audit row per id asked for and returns the rows.
 _READ_PURCHASERS = """
-WITH wanted AS (
-    SELECT unnest(%(ids)s::text[]) AS purchaser_id
-), found AS (
-    SELECT p.purchaser_id, p.full_name, p.birth_date, p.address, p.city, p.us_state
-    FROM purchasers p JOIN wanted w USING (purchaser_id)
-), audit AS (
-    INSERT INTO audit_log (account, role, action, subject, detail)
-    SELECT %(account)s, %(role)s, %(action)s, w.purchaser_id,
-           %(detail)s::jsonb || jsonb_build_object('found', f.purchaser_id IS NOT NULL)
-    FROM wanted w LEFT JOIN found f USING (purchaser_id)
-    ORDER BY w.purchaser_id
-)
-SELECT purchaser_id, full_name, birth_date, address, city, us_state FROM found
+SELECT purchaser_id, full_name, birth_date, address, city, us_state
+FROM read_purchasers(%(ids)s::text[], %(account)s, %(role)s, %(reason)s)
 """
 
 
@@ -237,13 +225,7 @@ def find_purchasers(
     wanted = _wanted(ids)
     if not wanted:
         return {}
-    params = {
-        "ids": wanted,
-        "account": account,
-        "role": role,
-        "action": PURCHASER_READ_ACTION,
-        "detail": Json({"reason": reason, "table": "purchasers"}),
-    }
+    params = {"ids": wanted, "account": account, "role": role, "reason": reason}
     with conn.cursor() as cur:
         cur.execute(_READ_PURCHASERS, params)
         found = {row[0]: Purchaser(*row) for row in cur.fetchall()}

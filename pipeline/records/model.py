@@ -22,7 +22,7 @@ class AccessDenied(RecordsError, PermissionError):
 
 
 # Roles that may read purchaser personal data; every read by them is audited.
-PERSONAL_DATA_ROLES: frozenset[str] = frozenset({"analyst", "investigator", "pipeline"})
+PERSONAL_DATA_ROLES: frozenset[str] = frozenset({"investigator", "pipeline"})  # read_purchasers checks it too
 
 
 class LicenseKind(StrEnum):

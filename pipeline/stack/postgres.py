@@ -12,7 +12,7 @@ from pathlib import Path
 from psycopg2 import sql
 
 from pipeline.errors import StackError
-from pipeline.settings import Settings
+from pipeline.settings import DB_PURPOSES, Settings
 from pipeline.stack.prereqs import postgres_bindir
 from pipeline.stack.process import port_open
 
@@ -97,7 +97,10 @@ def accepts_connections(settings: Settings, user: str | None = None, dbname: str
 
 
 def ensure_database(settings: Settings) -> None:
-    """Create the application role and database if missing (idempotent)."""
+    """Create the schema owner, the least-privilege login roles and the database if missing (idempotent).
+
+    The roles' passwords are (re)set from settings each time, so a changed setting takes effect at `stack up`.
+    """
     import psycopg2
 
     conn = psycopg2.connect(settings.pg_dsn(dbname="postgres", user=SUPERUSER))
@@ -110,6 +113,12 @@ def ensure_database(settings: Settings) -> None:
                     sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(settings.pg_user)),
                     (settings.pg_password.reveal(),),
                 )
+            for purpose in DB_PURPOSES:
+                user, password = settings.db_role(purpose)
+                cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,))
+                verb = "ALTER" if cur.fetchone() else "CREATE"
+                cur.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(user)),
+                            (password.reveal(),))
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (settings.pg_db,))
             if cur.fetchone() is None:
                 cur.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(

@@ -271,7 +271,7 @@ def test_one_query_per_batch_and_empty_batches_query_nothing(records_db, keys):
             assert lookup(connection, []) == {} and lookup(connection, [None]) == {}
             assert counter.queries == before + 1, lookup.__name__
         before = counter.queries
-        assert find_purchasers(connection, [], account="a", role="analyst", reason="r") == {}
+        assert find_purchasers(connection, [], account="a", role="investigator", reason="r") == {}
         assert counter.queries == before
     finally:
         logger.removeHandler(counter)
@@ -321,7 +321,7 @@ def test_purchaser_read_and_audit_share_a_transaction(records_db, conn, keys):
     assert _audit_rows(settings, account) == []
 
 
-@pytest.mark.parametrize("role", ["guest", "agency", "", "ANALYST"])
+@pytest.mark.parametrize("role", ["guest", "agency", "", "analyst", "national_analyst", "INVESTIGATOR"])
 def test_purchaser_reads_are_role_restricted(records_db, conn, role):
     account = f"intruder-{uuid.uuid4().hex[:6]}"
     with pytest.raises(AccessDenied) as raised:
@@ -333,9 +333,9 @@ def test_purchaser_reads_are_role_restricted(records_db, conn, role):
 
 def test_purchaser_reads_need_account_and_reason(conn):
     with pytest.raises(RecordsError):
-        find_purchasers(conn, ["P00000001"], account="a", role="analyst", reason=" ")
+        find_purchasers(conn, ["P00000001"], account="a", role="investigator", reason=" ")
     with pytest.raises(RecordsError):
-        find_purchasers(conn, ["P00000001"], account="", role="analyst", reason="trace")
+        find_purchasers(conn, ["P00000001"], account="", role="investigator", reason="trace")
 
 
 def test_reseeding_is_idempotent(records_db, caplog):
