@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from pipeline.accounts import cli as accounts_cli
+from pipeline.accounts.store import AccountError
 from pipeline.errors import ConfigError, TracepipeError
 from pipeline.i18n import t
 from pipeline.settings import Settings
@@ -26,6 +29,9 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(db_app, name="db")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(records_app, name="records")
+app.add_typer(accounts_cli.accounts_app, name="accounts")
+app.add_typer(accounts_cli.agencies_app, name="agencies")
+app.add_typer(accounts_cli.sharing_app, name="sharing")
 
 console = Console()
 
@@ -48,6 +54,7 @@ def root(lang: str = typer.Option(None, "--lang", help="en | es (default: TRACEP
             raise TracepipeError(f"--lang must be 'en' or 'es', got {lang!r}")
         settings = settings.with_changes(lang=lang)
     STATE.settings = settings
+    accounts_cli.CONTEXT.settings = settings
 
 
 def _status_table(rows: list) -> Table:
@@ -303,13 +310,43 @@ def demo(
     run_demo(STATE.settings, DemoOptions(days=days, seed=seed, report=report, dashboard_port=dashboard_port), console)
 
 
+@app.command("audit")
+def audit(account: str = typer.Option(None, "--account", help="only this account (acct_… or cli:user)"),
+          subject: str = typer.Option(None, "--subject", help="only this subject (a purchaser, account or agency id)"),
+          since: datetime = typer.Option(None, "--since", help="from this time (ISO 8601, UTC if no offset)"),
+          until: datetime = typer.Option(None, "--until", help="before this time"),
+          limit: int = typer.Option(100, "--limit", min=1, max=10000)) -> None:
+    """The audit log (admins): personal-data reads and account, agency and sharing changes."""
+    accounts_cli.audit_command(account, subject, _utc(since), _utc(until), limit)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """Times given without an offset are UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+@app.command("api")
+def api(
+    host: str = typer.Option("127.0.0.1", "--host", envvar="TRACEPIPE_API_HOST", help="address to listen on"),
+    port: int = typer.Option(8091, "--port", min=1, max=65535, envvar="TRACEPIPE_API_PORT", help="port"),
+) -> None:
+    """The results API for agency accounts (search, detail, status, export, leads, submission)."""
+    from pipeline.api.app import serve_api
+
+    console.print(t("api_serving", STATE.settings.lang, host=host, port=port))
+    serve_api(STATE.settings, host, port)
+
+
 def main() -> None:
     """Console-script entry point: known errors become one readable line and exit code 2."""
     try:
         app()
     except TracepipeError as exc:
         lang = getattr(getattr(STATE, "settings", None), "lang", "en")
-        Console(stderr=True).print(f"[bold red]{t('error', lang)}:[/] {exc}", highlight=False)
+        message = t(exc.key, lang, **exc.values) if isinstance(exc, AccountError) else str(exc)
+        Console(stderr=True).print(f"[bold red]{t('error', lang)}:[/] {message}", highlight=False)
         sys.exit(2)
 
 

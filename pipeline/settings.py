@@ -47,6 +47,10 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     # Read by `tracepipe dashboard` (as defaults of its --host/--port options):
     "DASHBOARD_HOST": ("127.0.0.1", "address the ops dashboard listens on"),
     "DASHBOARD_PORT": ("8090", "port of the ops dashboard (page, /api/overview, lag gauges on /metrics)"),
+    # Read by `tracepipe api` (as defaults of its --host/--port options):
+    "API_HOST": ("127.0.0.1", "address the results API listens on"),
+    "API_PORT": ("8091", "port of the results API"),
+    "API_PEPPER": ("tracepipe-local-pepper", "secret key of the purchaser pseudonyms analysts see (never printed)"),
 }
 
 
@@ -109,6 +113,7 @@ class Settings:
     namespace: str = ""
     worker_log_level: str = "WARNING"
     db_roles: tuple[tuple[str, str, Secret], ...] = field(default=(), repr=False)  # (purpose, role, password)
+    api_pepper: Secret = field(default=Secret("tracepipe-local-pepper"), repr=False)
     metrics_base_port: int = 9100  # processor i serves /metrics on base + i; 0: no /metrics
     snapshot_seconds: float = 10.0  # 0: no metrics snapshots
 
@@ -187,6 +192,7 @@ class Settings:
             worker_log_level=log_level,
             db_roles=tuple((purpose, get(f"PG_{purpose.upper()}_USER"), Secret(get(f"PG_{purpose.upper()}_PASSWORD")))
                            for purpose in DB_PURPOSES),
+            api_pepper=Secret(get("API_PEPPER")),
             metrics_base_port=_int("METRICS_PORT", get("METRICS_PORT").strip() or "9100", 0, 65535),
             snapshot_seconds=_seconds("SNAPSHOT_SECONDS", get("SNAPSHOT_SECONDS").strip() or "10", 86400),
         )

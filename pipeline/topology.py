@@ -107,7 +107,14 @@ PROCESSORS: tuple[ProcessorSpec, ...] = (
     ProcessorSpec("dealer_oob", TRACES_AT_DEALER_OOB, (TRACES_AT_PURCHASER, TRACES_COMPLETED)),
     ProcessorSpec("purchaser", TRACES_AT_PURCHASER, (TRACES_COMPLETED,)),
     ProcessorSpec("express", TRACES_URGENT, (TRACES_COMPLETED,)),
-    ProcessorSpec("sink", TRACES_COMPLETED, (), also_reads=(TRACES_RECOVERIES, TRACES_POSSIBLE_DUPLICATES)),
+    # The sink also follows every trace topic and the dead letters and re-sends, so PostgreSQL can say what
+    # became of each seizure: the stage its trace is at, or why it was not traced.
+    ProcessorSpec(
+        "sink", TRACES_COMPLETED, (),
+        also_reads=(TRACES_RECOVERIES, TRACES_POSSIBLE_DUPLICATES, TRACES_REQUESTED, TRACES_URGENT,
+                    TRACES_AT_WHOLESALER, TRACES_AT_DEALER, TRACES_AT_DEALER_OOB, TRACES_AT_PURCHASER,
+                    SEIZURES_DEAD_LETTER, SEIZURES_DUPLICATES),
+    ),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from pipeline.accounts.registry import register_agencies
 from pipeline.db.migrate import migrate
 from pipeline.paths import require_executable
 from pipeline.settings import Settings
@@ -47,6 +48,7 @@ def up(settings: Settings) -> UpReport:
     check_prerequisites(settings)
     pg = postgres.start(settings)
     applied = migrate(settings)
+    register_agencies(settings)
     broker = kafka.start(settings)
     created, present = ensure_topics(settings)
     wait_for_group_coordinator(settings)

@@ -9,10 +9,9 @@ from random import Random
 
 from pipeline.producers.scenario.spelling import AgencyStyle
 from pipeline.vocab import State, load_vocabulary
+from pipeline.vocab.agencies import STATE_PREFIX, TRAINING_STATES  # México state, in training, publishes too
 
 FGR = "FGR"
-STATE_PREFIX = "FGE-"
-TRAINING_STATES = frozenset({"MEX"})  # México state is being trained: it publishes, at low volume
 ID_STYLES = ("SEQUENCE", "FOLIO", "UUID")
 
 

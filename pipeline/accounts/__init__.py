@@ -1,0 +1,1 @@
+"""Agency accounts in PostgreSQL: the agency registry, tokens, sharing opt-ins and the audit log."""
