@@ -7,10 +7,13 @@ from collections import Counter
 import psycopg2
 import pytest
 
+from pipeline.contract.codec import decode
+from pipeline.contract.registry import Record
+from pipeline.errors import CodecError
 from pipeline.normalize import model_family, normalize_model
 from pipeline.producers.scenario import generate_scenario
-from pipeline.producers.scenario.truth import TraceFate, TruthKind
-from pipeline.topology import TRACES_COMPLETED
+from pipeline.producers.scenario.truth import InvalidReason, TraceFate, TruthKind
+from pipeline.topology import SEIZURES_DEAD_LETTER, TRACES_COMPLETED
 from pipeline.vocab import load_vocabulary
 from pipeline.vocab.codes import SerialScope
 from pipeline.worker.supervisor import parse_processors
@@ -124,6 +127,70 @@ def test_time_to_crime_and_chain_of_custody_match_the_records(traced):
         assert [hop["party_type"] for hop in hops][-1] == "PURCHASER"
 
 
+def attributable_dead_letters(harness) -> dict[tuple[str, str], tuple[str, str, str]]:
+    """The dead letters on the topic whose original bytes are a SeizureEvent naming its agency and event:
+    {(agency_id, event_id): (reason_code, message_en, message_es)}."""
+    found = {}
+    for _key, letter in harness.read(SEIZURES_DEAD_LETTER.name):
+        try:
+            event = decode(letter["original_value"], Record.SEIZURE_EVENT)
+        except CodecError:
+            continue
+        if event["agency_id"].strip() and event["event_id"].strip():
+            found[(event["agency_id"], event["event_id"])] = (
+                letter["reason_code"], letter["message_en"], letter["message_es"])
+    return found
+
+
+def test_postgres_says_what_became_of_every_seizure(traced):
+    """What the results API reads: each sighting's trace, each trace's stage, each rejected or re-sent event.
+    Runs before the replay test, which re-sends every event."""
+    scenario, harness = traced
+    results = {r["trace_id"]: r for _k, r in harness.read(TRACES_COMPLETED.name)}
+    with psycopg2.connect(harness.settings.pg_dsn()) as conn, conn.cursor() as cur:
+        cur.execute("SELECT agency_id, event_id, trace_id FROM recoveries")
+        sighting_trace = {(a, e): t for a, e, t in cur.fetchall()}
+        cur.execute("SELECT trace_id FROM traces")
+        stored_traces = {t for (t,) in cur.fetchall()}
+        cur.execute("SELECT trace_id, stage FROM trace_progress")
+        stage_of = dict(cur.fetchall())
+        cur.execute("SELECT agency_id, event_id, outcome, reason_code, message_en, message_es FROM seizure_outcomes")
+        outcomes = {(a, e): (o, (r, en, es)) for a, e, o, r, en, es in cur.fetchall()}
+
+    def key(row):
+        return (row.agency_id, row.event_id)
+
+    def original(row):
+        while row.kind is TruthKind.EXACT_RESEND:
+            row = scenario.truth[row.duplicate_of]
+        return row
+
+    # Every sighting points at its trace: the one it opened, or the one its earlier sighting belongs to.
+    traced_kinds = (TruthKind.NEW_FIREARM, TruthKind.SERIAL_TYPO_SIGHTING, TruthKind.REPEAT_SIGHTING)
+    sightings = [row for row in scenario.truth if row.kind in traced_kinds]
+    assert all(sighting_trace.get(key(row)) in stored_traces for row in sightings)
+    opened_by = {(r["recoveries"][0]["agency_id"], r["recoveries"][0]["event_id"]): t for t, r in results.items()}
+    for row in sightings:
+        if row.kind is TruthKind.REPEAT_SIGHTING:
+            assert sighting_trace[key(row)] == sighting_trace[key(scenario.truth[row.duplicate_of])]
+        else:
+            assert sighting_trace[key(row)] == opened_by[key(row)]
+    # Every trace has finished, and says so.
+    assert stage_of == dict.fromkeys(results, "completed")
+    # Rejected events that name themselves carry their dead letter's reason, in both languages.
+    letters = attributable_dead_letters(harness)
+    invalid = {key(row): str(row.invalid_reason) for row in scenario.truth
+               if row.kind is TruthKind.INVALID and row.event_id is not None
+               and row.invalid_reason is not InvalidReason.GARBAGE}
+    assert {k: reason for k, (reason, _en, _es) in letters.items()} == invalid
+    assert {k: texts for k, (kind, texts) in outcomes.items() if kind == "DEAD_LETTER"} == letters
+    # Exact re-sends of accepted events are recorded as such (and stay sightings).
+    resent = {key(row) for row in scenario.truth
+              if row.kind is TruthKind.EXACT_RESEND and original(row).kind is not TruthKind.INVALID}
+    assert resent and {k for k, (kind, _texts) in outcomes.items() if kind == "EXACT_DUPLICATE"} == resent
+    assert resent <= set(sighting_trace)
+
+
 def test_replaying_the_scenario_adds_nothing(traced):
     scenario, harness = traced
 
@@ -131,7 +198,9 @@ def test_replaying_the_scenario_adds_nothing(traced):
         with psycopg2.connect(harness.settings.pg_dsn()) as conn, conn.cursor() as cur:
             cur.execute("SELECT (SELECT count(*) FROM traces), (SELECT count(*) FROM recoveries),"
                         " (SELECT count(*) FROM possible_duplicates), (SELECT md5(string_agg(trace_id || reason,"
-                        " ',' ORDER BY trace_id)) FROM traces)")
+                        " ',' ORDER BY trace_id)) FROM traces), (SELECT md5(string_agg(trace_id || stage,"
+                        " ',' ORDER BY trace_id)) FROM trace_progress),"
+                        " (SELECT count(*) FROM seizure_outcomes WHERE outcome = 'DEAD_LETTER')")
             return cur.fetchone()
 
     before = counts()
