@@ -98,7 +98,8 @@ def build_world(conn) -> World:
     world = World()
     with conn.cursor() as cur:
         for license_, (name, state, city) in DEALERS.items():
-            cur.execute("INSERT INTO licensees VALUES (%s,%s,'DEALER',%s,%s,'ACTIVE',NULL)", (license_, name, state, city))
+            cur.execute("INSERT INTO licensees VALUES (%s,%s,'DEALER',%s,%s,'ACTIVE',NULL)",
+                        (license_, name, state, city))
         _purchaser(cur, world, SHARED_BUYER, f"Shared {NAME_MARK} Buyer")
         for index, agency in enumerate(AGENCIES):
             code = agency.replace("-", "")
@@ -114,7 +115,8 @@ def build_world(conn) -> World:
                purchaser="P-FGEJAL")
         _trace(cur, world, "TR-SON-TWIN", ["FGE-SON"], "ZX9001", completed=False, ttc=None)
         _trace(cur, world, "TR-JAL-TWIN", ["FGE-JAL"], "ZX9010", completed=False, ttc=None)
-        for link, (a, b) in {"L-JAL-SON": ("TR-JOINT", "TR-SON-TWIN"), "L-JAL-JAL": ("TR-JOINT", "TR-JAL-TWIN")}.items():
+        pairs = {"L-JAL-SON": ("TR-JOINT", "TR-SON-TWIN"), "L-JAL-JAL": ("TR-JOINT", "TR-JAL-TWIN")}
+        for link, (a, b) in pairs.items():
             cur.execute("INSERT INTO possible_duplicates (link_id, trace_id, candidate_trace_id, serial,"
                         " candidate_serial, found_at) VALUES (%s,%s,%s,%s,%s,%s)",
                         (link, a, b, world.serials[a], world.serials[b], NOW))
