@@ -86,6 +86,8 @@ def where_clause(filters: TraceFilters, scope: Scope) -> tuple[list[str], dict[s
               ("caliber", "upper(t.caliber) = upper(%(caliber)s)"),
               ("ttc_min", "t.time_to_crime_days >= %(ttc_min)s"), ("ttc_max", "t.time_to_crime_days <= %(ttc_max)s"),
               ("source_state", "t.source_state = %(source_state)s"), ("dealer", "t.dealer_license = %(dealer)s"))
+    if filters.agency is not None and not scope.sees_agency(filters.agency):
+        clauses.append("FALSE")  # who else recovered a gun is not the caller's to learn by filtering
     for name, condition in simple:
         value = getattr(filters, name)
         if value is not None:
