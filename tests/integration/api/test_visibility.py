@@ -45,7 +45,8 @@ def test_no_agency_reaches_anothers_trace_through_any_endpoint(api, who, other):
         assert detail.status_code == 404, (who, trace_id)  # the same answer as for a trace that does not exist
         serial = api.world.serials[trace_id]
         assert not api.get("/v1/traces", who, serial=serial).json()["items"]
-        near = {item["trace_id"] for item in api.get("/v1/traces", who, serial=serial, serial_near="true").json()["items"]}
+        near_page = api.get("/v1/traces", who, serial=serial, serial_near="true").json()
+        near = {item["trace_id"] for item in near_page["items"]}
         assert near <= mine
         # filtering by an agency the caller may not see matches nothing (not even a joint trace it does see)
         assert not api.get("/v1/traces", who, agency=AGENCY_OF[other]).json()["items"]
@@ -111,7 +112,8 @@ def test_an_analyst_never_sees_purchaser_fields(api):
 
 
 def test_the_same_buyer_has_the_same_pseudonym_on_every_trace(api):
-    refs = {item["trace_id"]: item["purchaser_ref"] for item in api.get("/v1/traces", "national", limit=500).json()["items"]}
+    page = api.get("/v1/traces", "national", limit=500).json()
+    refs = {item["trace_id"]: item["purchaser_ref"] for item in page["items"]}
     shared = {refs[t] for t, p in api.world.purchasers.items() if p == "P-SHARED"}
     assert len(shared) == 1 and None not in shared
     assert len({refs[t] for t in api.world.purchasers}) == len(set(api.world.purchasers.values()))
