@@ -303,11 +303,18 @@ def demo(
     report: Path = typer.Option(Path("reports/demo-report.html"), "--report", help="where the HTML report goes"),
     dashboard_port: int = typer.Option(8090, "--dashboard-port", min=0, max=65535, envvar="TRACEPIPE_DASHBOARD_PORT",
                                        help="live ops dashboard while the demo runs (0: none)"),
+    api_port: int = typer.Option(8091, "--api-port", min=0, max=65535, envvar="TRACEPIPE_API_PORT",
+                                 help="results API over the demo's traces (0: none)"),
+    serve: bool = typer.Option(None, "--serve/--no-serve",
+                               help="keep serving the results API until Ctrl-C (default: when run in a terminal)"),
 ) -> None:
     """The main job: a realistic month of seizures traced end to end on the local stack, summarised."""
     from pipeline.demo.run import DemoOptions, run_demo
 
-    run_demo(STATE.settings, DemoOptions(days=days, seed=seed, report=report, dashboard_port=dashboard_port), console)
+    serve_api = sys.stdin.isatty() if serve is None else serve
+    options = DemoOptions(days=days, seed=seed, report=report, dashboard_port=dashboard_port, api_port=api_port,
+                          serve_api=serve_api)
+    run_demo(STATE.settings, options, console)
 
 
 @app.command("audit")

@@ -222,6 +222,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col_subject": {"en": "subject", "es": "sujeto"},
     "col_reason": {"en": "reason", "es": "motivo"},
     "api_serving": {"en": "Results API on http://{host}:{port}/ (OpenAPI: /docs; Ctrl-C to stop)", "es": "API de resultados en http://{host}:{port}/ (OpenAPI: /docs; Ctrl-C para detener)"},
+    "demo_api_title": {"en": "Results API for the demo's traces: {url}/docs. Demo accounts (tokens valid 7 days):", "es": "API de resultados con los rastreos de la demostración: {url}/docs. Cuentas de demostración (tokens válidos 7 días):"},
+    "demo_api_try": {"en": "Try it (an analyst of Jalisco sees only Jalisco's traces):", "es": "Pruébela (un analista de Jalisco solo ve los rastreos de Jalisco):"},
+    "demo_api_later": {"en": "Serve it later with: TRACEPIPE_PG_DB={db} .venv/bin/tracepipe api --port {port}", "es": "Sírvala después con: TRACEPIPE_PG_DB={db} .venv/bin/tracepipe api --port {port}"},
+    "demo_api_serving": {"en": "Serving the results API; press Ctrl-C to stop.", "es": "Sirviendo la API de resultados; presione Ctrl-C para detener."},
+    "demo_api_stopped": {"en": "Results API stopped.", "es": "API de resultados detenida."},
+    "demo_api_port_taken": {"en": "port {port} is taken: the results API is not served (--api-port to choose another)", "es": "el puerto {port} está ocupado: la API de resultados no se sirve (--api-port para elegir otro)"},
 }
 
 

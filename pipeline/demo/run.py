@@ -19,8 +19,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pipeline.accounts.registry import register_agencies
 from pipeline.contract.codec import decode
 from pipeline.db.migrate import migrate
+from pipeline.demo.api_tour import api_tour
 from pipeline.demo.report import write_report
 from pipeline.demo.summary import RunSummary, read_database_figures, reason_counts
 from pipeline.i18n import t
@@ -51,6 +53,8 @@ class DemoOptions:
     report: Path = Path("reports/demo-report.html")
     background_firearms: int = 20_000
     dashboard_port: int = 8090  # 0: no live dashboard
+    api_port: int = 8091  # 0: no results API tour
+    serve_api: bool = False  # keep serving the results API after the summary, until Ctrl-C
 
 
 def live_dashboard(demo: Settings, options: DemoOptions, console: Console) -> AbstractContextManager[object]:
@@ -78,6 +82,7 @@ def recreate_database(settings: Settings) -> Settings:
         conn.close()
     demo = settings.with_changes(pg_db=DEMO_DATABASE)
     migrate(demo)
+    register_agencies(demo)
     return demo
 
 
@@ -121,6 +126,7 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> RunS
     summary.seconds = time.monotonic() - began
     path = write_report(summary, lang, options.report)
     print_summary(summary, lang, console, path)
+    api_tour(demo, options.api_port, options.serve_api, console)
     return summary
 
 

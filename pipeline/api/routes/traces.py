@@ -24,11 +24,14 @@ from pipeline.rules.access import Caller, Role, may_read_personal_data, may_read
 router = APIRouter(prefix="/v1", tags=["traces"])
 Reader = Annotated[Caller, Depends(allowed(may_read_traces))]
 Code = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9 ._/|-]*$")]
-Text = Annotated[str | None, Query(max_length=64)]
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"  # no NUL or other control characters (PostgreSQL refuses NUL outright)
+Text = Annotated[str | None, Query(max_length=64, pattern=PRINTABLE)]
+Id = Annotated[str, Path(min_length=1, max_length=200, pattern=PRINTABLE)]
 SortName = Literal["recovery_date", "-recovery_date", "completed_at", "-completed_at", "time_to_crime_days",
                    "-time_to_crime_days"]
 DateFilter = Annotated[date | None, Query(ge=date(1900, 1, 1), le=date(2100, 1, 1))]
 Days = Annotated[int | None, Query(ge=0, le=100 * 366)]
+Cursor = Annotated[str | None, Query(max_length=400, pattern=r"^[A-Za-z0-9_-]*$")]
 EXPORT_BATCH = 500
 
 
@@ -36,7 +39,7 @@ def filters(
     agency: Code = None, state: Annotated[str | None, Query(pattern=r"^[0-9]{2}$")] = None,
     outcome: Annotated[Literal["COMPLETED", "CLOSED"] | None, Query()] = None, reason: Code = None,
     recovered_from: DateFilter = None, recovered_to: DateFilter = None, maker: Text = None, model: Text = None,
-    caliber: Text = None, serial: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    caliber: Text = None, serial: Annotated[str | None, Query(min_length=1, max_length=40, pattern=PRINTABLE)] = None,
     serial_near: bool = False, ttc_min: Days = None, ttc_max: Days = None, source_state: Code = None,
     dealer: Code = None,
 ) -> TraceFilters:
@@ -53,7 +56,7 @@ def _pepper(request: Request) -> bytes:
 @router.get("/traces", response_model=TracePage, summary="Search traces")
 def search_traces(request: Request, who: Reader, conn: Annotated[Any, Depends(db)],
                   wanted: Annotated[TraceFilters, Depends(filters)], language: Annotated[str, Depends(lang)],
-                  sort: SortName = "-recovery_date", cursor: Annotated[str | None, Query(max_length=400)] = None,
+                  sort: SortName = "-recovery_date", cursor: Cursor = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
     """Traces the caller may see, newest recovery first by default; keyset pages (`next_cursor`)."""
     scope = Scope.of(conn, who)
@@ -105,9 +108,9 @@ def export_traces(request: Request, who: Reader, wanted: Annotated[TraceFilters,
 
 
 @router.get("/traces/{trace_id}", response_model=TraceDetail, summary="One trace in full")
-def get_trace(request: Request, trace_id: Annotated[str, Path(max_length=128)], who: Reader,
+def get_trace(request: Request, trace_id: Id, who: Reader,
               conn: Annotated[Any, Depends(db)], language: Annotated[str, Depends(lang)],
-              reason: Annotated[str | None, Query(max_length=500)] = None) -> dict[str, Any]:
+              reason: Annotated[str | None, Query(max_length=500, pattern=PRINTABLE)] = None) -> dict[str, Any]:
     """Chain of custody hop by hop, recoveries, linked duplicates, stage timings; an investigator who gives
     a `reason` also gets the purchaser's identity (audited)."""
     purchaser_for = None
@@ -119,7 +122,7 @@ def get_trace(request: Request, trace_id: Annotated[str, Path(max_length=128)], 
 
 
 @router.get("/seizures/{event_id}/status", response_model=SeizureStatus, summary="What happened to my seizure")
-def get_status(event_id: Annotated[str, Path(max_length=200)], who: Annotated[Caller, Depends(allowed(may_submit))],
+def get_status(event_id: Id, who: Annotated[Caller, Depends(allowed(may_submit))],
                conn: Annotated[Any, Depends(db)], language: Annotated[str, Depends(lang)],
                agency: Code = None) -> dict[str, Any]:
     """The status of a seizure the caller's agency submitted (a national analyst may name another agency)."""
@@ -140,7 +143,7 @@ def list_duplicates(who: Reader, conn: Annotated[Any, Depends(db)],
 
 
 @router.post("/duplicates/{link_id}", response_model=DuplicateLink, summary="Decide on a possible duplicate")
-def decide_duplicate(link_id: Annotated[str, Path(max_length=200)], body: DuplicateDecision, who: Reader,
+def decide_duplicate(link_id: Id, body: DuplicateDecision, who: Reader,
                      conn: Annotated[Any, Depends(db)]) -> dict[str, Any]:
     """Confirm (one gun), reject (two guns) or reopen a link; audited, and reversible by another decision."""
     scope = Scope.of(conn, who)

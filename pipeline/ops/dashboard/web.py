@@ -13,8 +13,6 @@ The page shows counts, stage names, reason codes and dead-letter messages, never
 from __future__ import annotations
 
 import json
-import threading
-import time
 from importlib.resources import files
 from typing import Any
 
@@ -26,9 +24,9 @@ from pipeline.errors import StackError
 from pipeline.i18n import MESSAGES, t
 from pipeline.ops.dashboard.feed import DashboardFeed
 from pipeline.ops.lag.report import LagCollector
+from pipeline.stack.serving import ServerThread
 
 LANGS = ("en", "es")
-STARTUP_S = 30.0
 PAGE_TEMPLATE = files("pipeline.ops.dashboard").joinpath("dashboard.html").read_text(encoding="utf-8")
 
 
@@ -92,28 +90,20 @@ class DashboardThread:
 
     def __init__(self, feed: DashboardFeed, host: str, port: int, default_lang: str = "en",
                  refresh_s: float = 5.0) -> None:
-        import uvicorn
-
         self.feed = feed
-        config = uvicorn.Config(create_dashboard_app(feed, default_lang, refresh_s), host=host, port=port,
-                                log_level="warning", access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="dashboard", daemon=True)
+        self.server = ServerThread(create_dashboard_app(feed, default_lang, refresh_s), host, port, "dashboard")
 
     def __enter__(self) -> DashboardThread:
         self.feed.start()
-        self.thread.start()
-        deadline = time.monotonic() + STARTUP_S
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                self.feed.stop()
-                raise StackError("the dashboard server did not start (is its port taken?)")
-            time.sleep(0.05)
+        try:
+            self.server.__enter__()
+        except StackError:
+            self.feed.stop()
+            raise
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.server.__exit__()
         self.feed.stop()
 
 

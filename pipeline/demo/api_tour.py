@@ -1,0 +1,68 @@
+"""After the demo: demo accounts for two agencies (and a national analyst), the results API serving the
+demo's traces, and the lines a user copies to try it."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import psycopg2
+from rich.console import Console
+
+from pipeline.accounts.store import Actor, create_account
+from pipeline.api.app import create_app
+from pipeline.i18n import t
+from pipeline.rules.access import Role
+from pipeline.settings import Settings
+from pipeline.stack.process import port_open
+from pipeline.stack.serving import ServerThread
+
+DEMO_ACCOUNTS = (
+    ("FGE-JAL", Role.ANALYST, "demo analyst, Jalisco"),
+    ("FGE-CHH", Role.ANALYST, "demo analyst, Chihuahua"),
+    ("FGE-JAL", Role.INVESTIGATOR, "demo investigator, Jalisco"),
+    ("FGR", Role.NATIONAL_ANALYST, "demo national analyst, FGR"),
+)
+
+
+def create_demo_accounts(demo: Settings) -> list[tuple[str, str, str]]:
+    """(agency, role, token) of each demo account, created in the demo's (throwaway) database, valid a week."""
+    actor = Actor("demo", "admin")
+    made = []
+    conn = psycopg2.connect(demo.pg_dsn_as("admin"))
+    try:
+        with conn:
+            for agency, role, label in DEMO_ACCOUNTS:
+                _, token = create_account(conn, actor, agency, role, label, datetime.now(UTC), days=7)
+                made.append((agency, role.value, token))
+    finally:
+        conn.close()
+    return made
+
+
+def api_tour(demo: Settings, port: int, serve: bool, console: Console) -> None:
+    """Print how to try the API with the demo accounts; serve it until Ctrl-C when `serve`."""
+    lang = demo.lang
+    if not port:
+        return
+    if serve and port_open(port):
+        console.print(t("demo_api_port_taken", lang, port=port))
+        serve = False
+    accounts = create_demo_accounts(demo)
+    url = f"http://127.0.0.1:{port}"
+    console.print(t("demo_api_title", lang, url=url))
+    for agency, role, token in accounts:
+        console.print(f"  {agency:8} {role:17} {token}", highlight=False)
+    console.print(t("demo_api_try", lang), highlight=False)
+    console.print(f'  curl -s -H "Authorization: Bearer {accounts[0][2]}" "{url}/v1/traces?limit=3&lang={lang}"',
+                  highlight=False, soft_wrap=True)
+    if not serve:
+        console.print(t("demo_api_later", lang, db=demo.pg_db, port=port), highlight=False)
+        return
+    with ServerThread(create_app(demo), "127.0.0.1", port, "results API"):
+        console.print(t("demo_api_serving", lang))
+        try:
+            while True:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            console.print(t("demo_api_stopped", lang))
