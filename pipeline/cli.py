@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -274,25 +276,37 @@ def _progress(total: int):
         yield lambda n: progress.advance(task, n)
 
 
-BENCHES = ("codec", "dedupe-memory")
+BENCHES = ("codec", "dedupe-memory", "api")
+
+
+def _bench_runner(name: str) -> Callable[[int], list[dict[str, Any]]]:
+    """The function that runs benchmark `name` for n items."""
+    if name == "codec":
+        from pipeline.bench.codec import run_codec_bench
+
+        return run_codec_bench
+    if name == "dedupe-memory":
+        from pipeline.bench.dedupe_memory import run_dedupe_memory_bench
+
+        return run_dedupe_memory_bench
+    if name == "api":
+        from pipeline.bench.api_latency import run_api_bench
+
+        return lambda n: run_api_bench(n, STATE.settings)
+    raise ConfigError(t("unknown_bench", STATE.settings.lang, name=name, choices=", ".join(BENCHES)))
 
 
 @app.command("bench")
 def bench(
     name: str = typer.Argument(..., help=f"which benchmark: {', '.join(BENCHES)}"),
-    n: int = typer.Option(20_000, "--n", min=100, help="records (codec) or firearms (dedupe-memory)"),
-    out: Path = typer.Option(Path("reports"), "--out", help="folder for the results table"),
+    n: int = typer.Option(None, "--n", min=10, help="records (codec), firearms (dedupe-memory), requests (api)"),
+    out: Path = typer.Option(Path("benchmarks/results"), "--out", help="folder for the results table"),
 ) -> None:
-    """Run a benchmark and write its results table (reports/bench-NAME.md)."""
+    """Run a benchmark and write its results (benchmarks/results/bench-NAME.md and .json)."""
     from pipeline.bench.report import write_results
 
-    if name == "codec":
-        from pipeline.bench.codec import run_codec_bench as run
-    elif name == "dedupe-memory":
-        from pipeline.bench.dedupe_memory import run_dedupe_memory_bench as run
-    else:
-        raise ConfigError(t("unknown_bench", STATE.settings.lang, name=name, choices=", ".join(BENCHES)))
-    path = write_results(name, run(n), out, console)
+    run = _bench_runner(name)
+    path = write_results(name, run(n or (200 if name == "api" else 20_000)), out, console)
     console.print(str(path))
 
 

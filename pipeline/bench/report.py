@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +30,17 @@ def write_results(name: str, rows: list[dict[str, Any]], directory: Path, consol
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"bench-{name}.md"
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    path.write_text(f"# bench {name}\n\nMeasured {stamp} on {platform.node()} "
-                    f"({platform.python_implementation()} {platform.python_version()}), one run.\n\n"
+    machine = f"{os.cpu_count()} cores, {_memory_gib():.0f} GiB"
+    path.write_text(f"# bench {name}\n\nMeasured {stamp} on {platform.node()} ({machine}; "
+                    f"{platform.python_implementation()} {platform.python_version()}).\n\n"
                     f"{markdown_table(rows)}\n")
+    path.with_suffix(".json").write_text(json.dumps(
+        {"bench": name, "measured_at": stamp, "host": platform.node(), "cores": os.cpu_count(),
+         "memory_gib": round(_memory_gib(), 1), "python": platform.python_version(), "rows": rows},
+        indent=2, ensure_ascii=False, default=str) + "\n")
     return path
+
+
+def _memory_gib() -> float:
+    """Physical memory of this machine."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30

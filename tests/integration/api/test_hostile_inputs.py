@@ -6,10 +6,11 @@ import pytest
 
 HOSTILE = [
     "' OR '1'='1", "'; DROP TABLE traces; --", "1) OR (1=1", "%", "_", "\\", "\x00", "nul\x00byte", "\x1b[31m",
-    "A" * 10_000, "😀" * 50, "\u202eevil", "Ａｂｃ", "ǅ", "\ud7ff", "𝔊𝔩𝔬𝔠𝔨", "$(rm -rf /)", "{{7*7}}", "<script>x</script>",
+    "A" * 10_000, "😀" * 50, "\u202eevil", "Ａｂｃ", "ǅ", "\ud7ff", "𝔊𝔩𝔬𝔠𝔨", "$(rm -rf /)", "{{7*7}}",
+    "<script>x</script>",
 ]
-STRING_FILTERS = ("agency", "state", "reason", "maker", "model", "caliber", "serial", "source_state", "dealer", "cursor",
-                  "outcome", "sort")
+STRING_FILTERS = ("agency", "state", "reason", "maker", "model", "caliber", "serial", "source_state", "dealer",
+                  "cursor", "outcome", "sort")
 DATE_FILTERS = ("recovered_from", "recovered_to")
 BAD_DATES = ["2024-02-30", "0000-01-01", "9999-99-99", "-1", "yesterday", "2024-13-01", "1e9", "\x00"]
 
