@@ -352,9 +352,15 @@ def _utc(moment: datetime | None) -> datetime | None:
 def api(
     host: str = typer.Option("127.0.0.1", "--host", envvar="TRACEPIPE_API_HOST", help="address to listen on"),
     port: int = typer.Option(8091, "--port", min=1, max=65535, envvar="TRACEPIPE_API_PORT", help="port"),
+    write_openapi: Path = typer.Option(None, "--write-openapi", help="write the OpenAPI document here and exit"),
 ) -> None:
     """The results API for agency accounts (search, detail, status, export, leads, submission)."""
-    from pipeline.api.app import serve_api
+    from pipeline.api.app import openapi_document, serve_api
+
+    if write_openapi is not None:
+        write_openapi.write_text(openapi_document(STATE.settings), encoding="utf-8")
+        console.print(str(write_openapi))
+        return
 
     console.print(t("api_serving", STATE.settings.lang, host=host, port=port))
     serve_api(STATE.settings, host, port)

@@ -6,6 +6,7 @@ PostgreSQL as its own least-privilege role (settings: TRACEPIPE_PG_API_USER) and
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -80,6 +81,11 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (health, traces, submissions, leads, admin):
         app.include_router(module.router)
     return app
+
+
+def openapi_document(settings: Settings) -> str:
+    """The OpenAPI document as checked in (docs/openapi.json): stable key order, one trailing newline."""
+    return json.dumps(create_app(settings).openapi(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def serve_api(settings: Settings, host: str, port: int) -> None:

@@ -61,21 +61,19 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def api_settings(stack, settings):
-    """A private, migrated database with the registry and the world in it."""
-    private = settings.with_changes(pg_db=f"t_api_{uuid.uuid4().hex[:10]}")
+def world_database(settings, prefix: str = "t_api"):
+    """Settings of a new private, migrated database with the agency registry in it."""
+    private = settings.with_changes(pg_db=f"{prefix}_{uuid.uuid4().hex[:10]}")
     ensure_database(private)
     migrate(private)
     register_agencies(private)
     return private
 
 
-@pytest.fixture(scope="session")
-def world(api_settings) -> World:
-    """The known world (traces, records, accounts)."""
-    owner = psycopg2.connect(api_settings.pg_dsn())
-    admin = psycopg2.connect(api_settings.pg_dsn_as("admin"))
+def populate_world(settings) -> World:
+    """Write the known world (traces, records, accounts) into a database made by world_database."""
+    owner = psycopg2.connect(settings.pg_dsn())
+    admin = psycopg2.connect(settings.pg_dsn_as("admin"))
     try:
         with owner:
             built = build_world(owner)
@@ -87,6 +85,18 @@ def world(api_settings) -> World:
         owner.close()
         admin.close()
     return built
+
+
+@pytest.fixture(scope="session")
+def api_settings(stack, settings):
+    """A private, migrated database with the registry in it."""
+    return world_database(settings)
+
+
+@pytest.fixture(scope="session")
+def world(api_settings) -> World:
+    """The known world (traces, records, accounts)."""
+    return populate_world(api_settings)
 
 
 @pytest.fixture(scope="session")
