@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -140,6 +141,26 @@ def db_migrate() -> None:
 
     applied = migrate(STATE.settings)
     console.print(t("migrations_applied", STATE.settings.lang, count=len(applied)))
+
+
+@db_app.command("roles")
+def db_roles() -> None:
+    """Create or update the login roles of workers, the API and admin tasks (passwords from settings).
+
+    Connects as TRACEPIPE_PG_USER, which needs CREATEROLE (a deployment's database owner; `stack up` does
+    this itself for the local stack). Run it before `db migrate`, which grants these roles their rights.
+    """
+    import psycopg2
+
+    from pipeline.stack.postgres import ensure_login_roles
+
+    conn = psycopg2.connect(STATE.settings.pg_dsn())
+    try:
+        with conn, conn.cursor() as cur:
+            users = ensure_login_roles(cur, STATE.settings)
+    finally:
+        conn.close()
+    console.print(t("db_roles_ready", STATE.settings.lang, roles=", ".join(users)))
 
 
 @schemas_app.command("check")
@@ -374,6 +395,12 @@ def main() -> None:
         lang = getattr(getattr(STATE, "settings", None), "lang", "en")
         message = t(exc.key, lang, **exc.values) if isinstance(exc, AccountError) else str(exc)
         Console(stderr=True).print(f"[bold red]{t('error', lang)}:[/] {message}", highlight=False)
+        sys.exit(2)
+    except psycopg2.Error as exc:  # the server's own first line (it never holds a password)
+        lang = getattr(getattr(STATE, "settings", None), "lang", "en")
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        Console(stderr=True).print(f"[bold red]{t('error', lang)}:[/] {t('database_error', lang, problem=first)}",
+                                   highlight=False)
         sys.exit(2)
 
 

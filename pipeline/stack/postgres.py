@@ -8,6 +8,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from psycopg2 import sql
 
@@ -96,6 +97,18 @@ def accepts_connections(settings: Settings, user: str | None = None, dbname: str
         return False
 
 
+def ensure_login_roles(cur: Any, settings: Settings) -> list[str]:
+    """Create or update the least-privilege login roles with their passwords from settings (needs CREATEROLE)."""
+    users = []
+    for purpose in DB_PURPOSES:
+        user, password = settings.db_role(purpose)
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,))
+        verb = "ALTER" if cur.fetchone() else "CREATE"
+        cur.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(user)), (password.reveal(),))
+        users.append(user)
+    return users
+
+
 def ensure_database(settings: Settings) -> None:
     """Create the schema owner, the least-privilege login roles and the database if missing (idempotent).
 
@@ -113,12 +126,7 @@ def ensure_database(settings: Settings) -> None:
                     sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(settings.pg_user)),
                     (settings.pg_password.reveal(),),
                 )
-            for purpose in DB_PURPOSES:
-                user, password = settings.db_role(purpose)
-                cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,))
-                verb = "ALTER" if cur.fetchone() else "CREATE"
-                cur.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(user)),
-                            (password.reveal(),))
+            ensure_login_roles(cur, settings)
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (settings.pg_db,))
             if cur.fetchone() is None:
                 cur.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
