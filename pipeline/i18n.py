@@ -230,6 +230,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "demo_api_port_taken": {"en": "port {port} is taken: the results API is not served (--api-port to choose another)", "es": "el puerto {port} está ocupado: la API de resultados no se sirve (--api-port para elegir otro)"},
     "db_roles_ready": {"en": "Login roles ready: {roles}.", "es": "Roles de acceso listos: {roles}."},
     "database_error": {"en": "PostgreSQL refused: {problem}", "es": "PostgreSQL rechazó la operación: {problem}"},
+    "demo_leads_title": {"en": "Leads: the dealers with the highest trafficking score (GET /v1/leads/dealers):", "es": "Pistas: las armerías con mayor puntaje de tráfico (GET /v1/leads/dealers):"},
+    "demo_lead_dealer": {"en": "  {license} {name}: score {score}, {traces} traces, {short} under 3 years, {reports} multiple-sale reports", "es": "  {license} {name}: puntaje {score}, {traces} rastreos, {short} en menos de 3 años, {reports} reportes de venta múltiple"},
 }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pipeline.api.scope import Scope
-from pipeline.rules.leads import SHORT_TIME_TO_CRIME_DAYS
+from pipeline.rules.leads import SHORT_TIME_TO_CRIME_DAYS, Evidence, Lead, rank
 
 MAX_EVIDENCE_IDS = 100
 Party = Literal["purchaser", "dealer"]
@@ -188,3 +188,19 @@ def source_states(conn: Any, scope: Scope, sort: str, descending: bool) -> tuple
         rows = _rows(cur)
     unknown = sum(int(row["traces"]) for row in rows if row["source_state"] is None)
     return [row for row in rows if row["source_state"] is not None], unknown
+
+
+def evidence_of(row: dict[str, Any]) -> Evidence:
+    """The scoring evidence of one `party_evidence` row."""
+    median = row["median_ttc_days"]
+    return Evidence(traces=int(row["traces"]), short_ttc_traces=int(row["short_ttc_traces"]),
+                    multiple_sale_reports=int(row["multiple_sale_reports"]), agencies=int(row["agencies"]),
+                    recovery_states=int(row["recovery_states"]),
+                    median_ttc_days=None if median is None else float(median))
+
+
+def top_dealers(conn: Any, scope: Scope, count: int) -> list[tuple[Lead, dict[str, Any]]]:
+    """The `count` dealers with the highest trafficking score in `scope`, with their rows."""
+    rows = {row["party"]: row for row in party_evidence(conn, scope, "dealer", 1)}
+    ranked = rank((party, evidence_of(row)) for party, row in rows.items())
+    return [(lead, rows[lead.lead_id]) for lead in ranked[:count]]

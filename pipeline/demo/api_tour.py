@@ -11,6 +11,8 @@ from rich.console import Console
 
 from pipeline.accounts.store import Actor, create_account
 from pipeline.api.app import create_app
+from pipeline.api.leads_queries import top_dealers
+from pipeline.api.scope import Scope
 from pipeline.i18n import t
 from pipeline.rules.access import Role
 from pipeline.settings import Settings
@@ -38,6 +40,23 @@ def create_demo_accounts(demo: Settings) -> list[tuple[str, str, str]]:
     finally:
         conn.close()
     return made
+
+
+def print_leads(demo: Settings, console: Console) -> None:
+    """The three dealers with the highest trafficking score over every trace (the national view)."""
+    conn = psycopg2.connect(demo.pg_dsn_as("api"))
+    try:
+        with conn:
+            top = top_dealers(conn, Scope(None), 3)
+    finally:
+        conn.close()
+    lang = demo.lang
+    console.print(t("demo_leads_title", lang))
+    for lead, row in top:
+        evidence = lead.evidence
+        console.print(t("demo_lead_dealer", lang, license=lead.lead_id, name=row.get("name") or "?",
+                        score=lead.score.points, traces=evidence.traces, short=evidence.short_ttc_traces,
+                        reports=evidence.multiple_sale_reports), highlight=False)
 
 
 def api_tour(demo: Settings, port: int, serve: bool, console: Console) -> None:

@@ -22,7 +22,7 @@ from rich.table import Table
 from pipeline.accounts.registry import register_agencies
 from pipeline.contract.codec import decode
 from pipeline.db.migrate import migrate
-from pipeline.demo.api_tour import api_tour
+from pipeline.demo.api_tour import api_tour, print_leads
 from pipeline.demo.report import write_report
 from pipeline.demo.summary import RunSummary, read_database_figures, reason_counts
 from pipeline.i18n import t
@@ -126,6 +126,7 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> RunS
     summary.seconds = time.monotonic() - began
     path = write_report(summary, lang, options.report)
     print_summary(summary, lang, console, path)
+    print_leads(demo, console)
     api_tour(demo, options.api_port, options.serve_api, console)
     return summary
 

@@ -35,7 +35,7 @@ from pipeline.api.lead_models import (
 from pipeline.api.scope import Scope
 from pipeline.api.trace_search import purchaser_ref
 from pipeline.rules.access import Caller, may_read_personal_data, may_read_traces
-from pipeline.rules.leads import SORT_KEYS, Evidence, Lead, SortKey, rank
+from pipeline.rules.leads import SORT_KEYS, Lead, SortKey, rank
 
 router = APIRouter(prefix="/v1", tags=["leads"])
 Reader = Annotated[Caller, Depends(allowed(may_read_traces))]
@@ -62,14 +62,6 @@ def _split(sort: str) -> tuple[str, bool]:
     return sort.lstrip("-"), sort.startswith("-")
 
 
-def _evidence(row: dict[str, Any]) -> Evidence:
-    median = row["median_ttc_days"]
-    return Evidence(traces=int(row["traces"]), short_ttc_traces=int(row["short_ttc_traces"]),
-                    multiple_sale_reports=int(row["multiple_sale_reports"]), agencies=int(row["agencies"]),
-                    recovery_states=int(row["recovery_states"]),
-                    median_ttc_days=None if median is None else float(median))
-
-
 def _scored(lead: Lead, row: dict[str, Any]) -> dict[str, Any]:
     """The score, its parts and the evidence of one ranked row, as the models' fields."""
     evidence = lead.evidence
@@ -90,7 +82,8 @@ def _ranked(rows: list[dict[str, Any]], ids: list[str], sort: str, limit: int,
     """Rows ranked by the pure scoring (ties by the shown id), one page of them."""
     by, descending = _split(sort)
     by_id = dict(zip(ids, rows, strict=True))
-    leads = rank(((lead_id, _evidence(row)) for lead_id, row in by_id.items()), by=SORT_KEY[by], descending=descending)
+    evidence = ((lead_id, leads_queries.evidence_of(row)) for lead_id, row in by_id.items())
+    leads = rank(evidence, by=SORT_KEY[by], descending=descending)
     return [(lead, by_id[lead.lead_id]) for lead in leads[offset:offset + limit]]
 
 
