@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -24,12 +24,17 @@ def db(request: Request) -> Iterator[Any]:
         pool.putconn(conn)
 
 
+# Connection for a route: its transaction ends (commits) before the answer is sent, so a client's next
+# request always sees what this one changed.
+Connection = Annotated[Any, Depends(db, scope="function")]
+
+
 def lang(request: Request) -> str:
     """The language answers are written in (`?lang=`, Accept-Language, the default)."""
     return request_lang(request)
 
 
-def caller(request: Request, conn: Any = Depends(db)) -> Caller:
+def caller(request: Request, conn: Connection) -> Caller:
     """The account behind `Authorization: Bearer <token>`; 401 for a missing, malformed, expired or revoked one."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

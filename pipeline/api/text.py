@@ -24,6 +24,32 @@ API_MESSAGES: dict[str, dict[str, str]] = {
                                  "intente de nuevo en un momento"},
     "agency_mismatch": {"en": "agency_id {given!r} is not your agency ({own}): an account submits only as its agency",
                         "es": "agency_id {given!r} no es su agencia ({own}): una cuenta solo envía como su agencia"},
+    # Seizure submission (routes/submissions.py, submit.py); per-record reasons of the CLI are agency_file.REASONS.
+    "body_too_large": {"en": "the body is larger than {limit}: send at most {limit} per request",
+                       "es": "el cuerpo supera {limit}: envíe como máximo {limit} por solicitud"},
+    "too_many_records": {"en": "at most {limit} records per request",
+                         "es": "como máximo {limit} registros por solicitud"},
+    "unsupported_media_type": {"en": "send the seizures as {types}, in UTF-8 (the Content-Type header)",
+                               "es": "envíe los aseguramientos como {types}, en UTF-8 (el encabezado Content-Type)"},
+    "bad_json_body": {"en": "the body is not valid JSON (line {line}, column {column})",
+                      "es": "el cuerpo no es JSON válido (línea {line}, columna {column})"},
+    "too_deeply_nested": {"en": "the JSON is nested too deeply", "es": "el JSON está anidado a demasiada profundidad"},
+    "body_not_records": {"en": "the body must be a JSON object or an array of objects",
+                         "es": "el cuerpo debe ser un objeto JSON o un arreglo de objetos"},
+    "bad_csv": {"en": "the CSV cannot be read: {problem}", "es": "el CSV no se puede leer: {problem}"},
+    "no_records": {"en": "the body holds no records", "es": "el cuerpo no contiene registros"},
+    "records_rejected": {"en": "nothing was published: every record was rejected (see errors)",
+                         "es": "no se publicó nada: se rechazaron todos los registros (vea errors)"},
+    "record_not_encodable": {"en": "the record does not fit the seizure schema: {detail}",
+                             "es": "el registro no se ajusta al esquema de aseguramientos: {detail}"},
+    "record_not_confirmed": {"en": "the broker did not confirm this record; send it again (a re-send is recognised "
+                                   "as a duplicate)",
+                             "es": "el intermediario de mensajes no confirmó este registro; envíelo de nuevo (un "
+                                   "reenvío se reconoce como duplicado)"},
+    # Operations (routes/admin.py)
+    "lag_unavailable": {"en": "consumer lag could not be read from the broker; try again shortly",
+                        "es": "no se pudo leer el retraso de consumo del intermediario de mensajes; intente de nuevo "
+                              "en un momento"},
     "status_received": {"en": "received; the pipeline has not read it yet",
                         "es": "recibido; el sistema aún no lo ha procesado"},
 }

@@ -16,6 +16,7 @@ _NOT_ALNUM = re.compile(r"[^A-Z0-9]")
 class _SerialMarkers:
     obliterated: tuple[tuple[str, ...], ...]
     missing: frozenset[str]
+    placeholder_words: frozenset[str]
     label: re.Pattern[str]
 
 
@@ -34,6 +35,7 @@ def _markers() -> _SerialMarkers:
     return _SerialMarkers(
         obliterated=tuple(tuple(fold(w).split()) for w in raw["obliterated"]),
         missing=frozenset(compact(fold(m)) for m in raw["missing"]),
+        placeholder_words=frozenset(compact(fold(w)) for w in raw["placeholder_words"]),
         label=_label_pattern([strip_accents(label).upper() for label in raw["labels"]]),
     )
 
@@ -42,13 +44,29 @@ def _says_obliterated(tokens: list[str], words: tuple[tuple[str, ...], ...]) -> 
     return any(tuple(tokens[i : i + len(phrase)]) == phrase for phrase in words for i in range(len(tokens)))
 
 
+def _is_placeholder(serial: str, words: frozenset[str]) -> bool:
+    """Whether a digit-free serial splits entirely into placeholder words ('NOSERIAL' = NO + SERIAL).
+
+    Word-break over the glued letters, so every spacing and punctuation of "no serial", "sin número de
+    serie", "w/o serial number" is caught without listing each phrasing. A real serial has digits.
+    """
+    if any(c.isdigit() for c in serial):
+        return False
+    longest = max(map(len, words))
+    reachable = [True] + [False] * len(serial)
+    for end in range(1, len(serial) + 1):
+        reachable[end] = any(reachable[start] and serial[start:end] in words
+                             for start in range(max(0, end - longest), end))
+    return reachable[-1]
+
+
 def normalize_serial(text: str | None) -> tuple[str | None, SerialStatus]:
     """(clean serial, status) for a serial as typed.
 
     The clean serial is upper-case with spaces, dashes, dots and any other punctuation removed, so
     '123-45678' and '12345678' are one serial. Words such as 'LIMADO', 'ILEGIBLE', 'GROUND OFF' make
-    it OBLITERATED; placeholders such as 'S/N', 'SIN NUMERO', 'N/A' or nothing make it MISSING;
-    both give None as the serial. Labels like 'No. de serie:' are stripped first.
+    it OBLITERATED; placeholders such as 'S/N', 'SIN NUMERO', 'N/A', 'No serial', 'w/o serial number' or
+    nothing make it MISSING; both give None as the serial. Labels like 'No. de serie:' are stripped first.
     """
     if text is None:
         return None, SerialStatus.MISSING
@@ -59,6 +77,6 @@ def normalize_serial(text: str | None) -> tuple[str | None, SerialStatus]:
     if compact(fold(upper)) in markers.missing:
         return None, SerialStatus.MISSING
     serial = _NOT_ALNUM.sub("", markers.label.sub("", upper, count=1))
-    if serial in markers.missing or not serial.strip("0X"):
+    if serial in markers.missing or not serial.strip("0X") or _is_placeholder(serial, markers.placeholder_words):
         return None, SerialStatus.MISSING
     return serial, SerialStatus.PRESENT

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Mapping
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -44,6 +46,12 @@ POSSESSOR_COLUMNS: dict[str, tuple[str, ...]] = {
     "sex": ("possessor_sex", "sexo_poseedor"),
 }
 REQUIRED = ("agency_id", "event_id", "recovery_date", "state", "crime_type")
+ID_FIELDS = ("agency_id", "event_id")
+ID_LIMIT = 200  # characters of an agency or event id (the status endpoint takes event ids up to this length)
+TEXT_LIMIT = 4_000  # characters of any other text field: keeps a record far below Kafka's 1 MB message limit
+# Control characters (tab, line feeds kept: CSV notes may hold them) and lone surrogates: never text an agency
+# meant, and PostgreSQL cannot store NUL at all.
+_BAD_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 PRIORITIES = {"ROUTINE": "ROUTINE", "RUTINA": "ROUTINE", "URGENT": "URGENT", "URGENTE": "URGENT"}
 
 REASONS: dict[str, tuple[str, str]] = {
@@ -54,6 +62,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "bad_priority": ("priority must be ROUTINE or URGENT", "la prioridad debe ser RUTINA o URGENTE"),
     "bad_json": ("line is not a JSON object", "la línea no es un objeto JSON"),
     "bad_type": ("must be text", "debe ser texto"),
+    "too_long": (f"too long (at most {ID_LIMIT} characters for ids, {TEXT_LIMIT:,} otherwise)",
+                 f"demasiado largo (máximo {ID_LIMIT} caracteres en identificadores, {TEXT_LIMIT:,} en otros campos)"),
+    "bad_characters": ("contains control characters or invalid text",
+                       "contiene caracteres de control o texto no válido"),
     "unknown_column": ("unknown column", "columna desconocida"),
 }
 
@@ -88,20 +100,23 @@ def _nested(row: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 
 def _lookup(row: Mapping[str, Any], canonical: str, aliases: tuple[str, ...]) -> Any:
+    """The first present, non-blank value under the canonical name or an alias (non-text values as they are)."""
     for key in (canonical, *aliases):
         value = row.get(key)
-        if value is not None and str(value).strip():
+        if value is not None and not (isinstance(value, str) and not value.strip()):
             return value
     return None
 
 
-def _text(value: Any) -> str | None:
-    """Text as the agency typed it (normalising is the pipeline's job), or None when blank."""
-    return None if value is None or not str(value).strip() else str(value)
-
-
 def _parse_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value).strip()[:10])
+
+
+def _parse_number(value: Any) -> float:
+    number = float(value)
+    if not math.isfinite(number):  # "nan", "inf", 1e999: no place has such a coordinate
+        raise ValueError("not a finite number")
+    return number
 
 
 def _parse_timestamp(value: Any) -> datetime:
@@ -119,11 +134,35 @@ class _Collector:
     def convert(self, field: str, value: Any, parse: Any, code: str) -> Any:
         if value is None:
             return None
-        try:
-            return parse(value)
-        except (ValueError, TypeError):
+        if isinstance(value, bool | Mapping | list):
             self.errors.append(LineError(self.line, field, code))
             return None
+        try:
+            return parse(value)
+        except (ValueError, TypeError, OverflowError):
+            self.errors.append(LineError(self.line, field, code))
+            return None
+
+    def text(self, field: str, value: Any, limit: int = TEXT_LIMIT, numbers: tuple[type, ...] = (int,)) -> str | None:
+        """Text as the agency typed it (normalising is the pipeline's job), or None when blank or refused.
+
+        A number stands for its digits (ids typed as numbers); objects, lists and booleans are refused.
+        """
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, *numbers)):
+            self.errors.append(LineError(self.line, field, "bad_type"))
+            return None
+        text = str(value)
+        if not text.strip():
+            return None
+        if len(text) > limit:
+            self.errors.append(LineError(self.line, field, "too_long"))
+            return None
+        if _BAD_CHARACTERS.search(text):
+            self.errors.append(LineError(self.line, field, "bad_characters"))
+            return None
+        return text
 
 
 def parse_row(row: Mapping[str, Any], line: int, now: datetime | None = None) -> ParsedLine:
@@ -133,40 +172,41 @@ def parse_row(row: Mapping[str, Any], line: int, now: datetime | None = None) ->
     nested_possessor = _nested(row, "possessor")
     flat = {k: _lookup(row, k, a) for k, a in EVENT_COLUMNS.items()}
     for key in ("agency_id", "event_id", "state", "crime_type", "municipality", "notes", "case_number"):
-        if flat[key] is not None and not isinstance(flat[key], str | int):
-            found.errors.append(LineError(line, key, "bad_type"))
-            flat[key] = None
+        flat[key] = found.text(key, flat[key], ID_LIMIT if key in ID_FIELDS else TEXT_LIMIT)
     for key in REQUIRED:
-        if flat[key] is None:
+        if flat[key] is None and not any(error.field == key for error in found.errors):
             found.errors.append(LineError(line, key, "missing"))
-    firearm = {k: _text(_lookup(nested_firearm, k, ()) or _lookup(row, k, a)) for k, a in FIREARM_COLUMNS.items()}
+    firearm = {k: found.text(f"firearm.{k}", _lookup(nested_firearm, k, ()) or _lookup(row, k, a),
+                             numbers=(int, float))  # a model or caliber typed as a number (19, .45)
+               for k, a in FIREARM_COLUMNS.items()}
     possessor_raw = {k: _lookup(nested_possessor, k, ()) or _lookup(row, k, a) for k, a in POSSESSOR_COLUMNS.items()}
     possessor = None
     if any(v is not None for v in possessor_raw.values()):
         possessor = {
-            "full_name": _text(possessor_raw["full_name"]),
+            "full_name": found.text("possessor.full_name", possessor_raw["full_name"]),
             "birth_date": found.convert("possessor.birth_date", possessor_raw["birth_date"], _parse_date, "bad_date"),
-            "sex": _text(possessor_raw["sex"]),
+            "sex": found.text("possessor.sex", possessor_raw["sex"]),
         }
-    priority = PRIORITIES.get(str(flat["priority"] or "ROUTINE").strip().upper())
+    raw_priority = flat["priority"] or "ROUTINE"
+    priority = PRIORITIES.get(raw_priority.strip().upper()) if isinstance(raw_priority, str) else None
     if priority is None:
         found.errors.append(LineError(line, "priority", "bad_priority"))
     datum = {
-        "agency_id": _text(flat["agency_id"]),
-        "event_id": _text(flat["event_id"]),
+        "agency_id": flat["agency_id"],
+        "event_id": flat["event_id"],
         "reported_at": found.convert("reported_at", flat["reported_at"], _parse_timestamp, "bad_timestamp")
         or now or datetime.now(UTC),
         "recovery_date": found.convert("recovery_date", flat["recovery_date"], _parse_date, "bad_date"),
-        "state": _text(flat["state"]),
-        "municipality": _text(flat["municipality"]),
-        "latitude": found.convert("latitude", flat["latitude"], float, "bad_number"),
-        "longitude": found.convert("longitude", flat["longitude"], float, "bad_number"),
-        "crime_type": _text(flat["crime_type"]),
+        "state": flat["state"],
+        "municipality": flat["municipality"],
+        "latitude": found.convert("latitude", flat["latitude"], _parse_number, "bad_number"),
+        "longitude": found.convert("longitude", flat["longitude"], _parse_number, "bad_number"),
+        "crime_type": flat["crime_type"],
         "priority": priority or "ROUTINE",
         "firearm": firearm,
         "possessor": possessor,
-        "notes": _text(flat["notes"]),
-        "case_number": _text(flat["case_number"]),
+        "notes": flat["notes"],
+        "case_number": flat["case_number"],
     }
     if found.errors:
         return ParsedLine(line, None, tuple(found.errors))
@@ -182,38 +222,45 @@ def known_columns() -> set[str]:
     return names
 
 
+RowParser = Callable[[Mapping[str, Any], int, datetime | None], ParsedLine]
+
+
 def read_agency_file(path: Path, now: datetime | None = None) -> Iterator[ParsedLine]:
     """Parse a .jsonl/.json/.ndjson or .csv file line by line (1-based line numbers as an editor shows)."""
     if path.suffix.lower() == ".csv":
-        yield from _read_csv(path, now)
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            yield from read_csv_lines(handle, now)
     else:
-        yield from _read_jsonl(path, now)
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            yield from read_jsonl_lines(handle, now)
 
 
-def _read_jsonl(path: Path, now: datetime | None) -> Iterator[ParsedLine]:
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for number, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text)
-            except json.JSONDecodeError:
-                row = None
-            if not isinstance(row, dict):
-                yield ParsedLine(number, None, (LineError(number, "-", "bad_json"),))
-                continue
-            yield parse_row(row, number, now)
+def read_jsonl_lines(lines: Iterable[str], now: datetime | None = None,
+                     parse: RowParser = parse_row) -> Iterator[ParsedLine]:
+    """Parse JSON Lines text (a file, or a request body split into lines); blank lines are skipped."""
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            row = json.loads(text)
+        except (ValueError, RecursionError):  # not JSON, an integer of thousands of digits, absurd nesting
+            row = None
+        if not isinstance(row, dict):
+            yield ParsedLine(number, None, (LineError(number, "-", "bad_json"),))
+            continue
+        yield parse(row, number, now)
 
 
-def _read_csv(path: Path, now: datetime | None) -> Iterator[ParsedLine]:
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-        reader = csv.DictReader(handle)
-        unknown = sorted(set(reader.fieldnames or ()) - known_columns())
-        for row in reader:
-            number = reader.line_num
-            parsed = parse_row({(k or "").strip().lower(): v for k, v in row.items()}, number, now)
-            if unknown and parsed.datum is not None and number == 2:
-                # Report unknown columns once, on the first data line, without rejecting it.
-                parsed = ParsedLine(number, parsed.datum, tuple(LineError(number, c, "unknown_column")
-                                                                for c in unknown))
-            yield parsed
+def read_csv_lines(lines: Iterable[str], now: datetime | None = None,
+                   parse: RowParser = parse_row) -> Iterator[ParsedLine]:
+    """Parse CSV text with a header row (a file opened with newline="", or io.StringIO(text, newline=""))."""
+    reader = csv.DictReader(lines)
+    unknown = sorted({(name or "").strip().lower() for name in reader.fieldnames or ()} - known_columns())
+    for row in reader:
+        number = reader.line_num
+        parsed = parse({(k or "").strip().lower(): v for k, v in row.items()}, number, now)
+        if unknown and parsed.datum is not None and number == 2:
+            # Report unknown columns once, on the first data line, without rejecting it.
+            parsed = ParsedLine(number, parsed.datum, tuple(LineError(number, c, "unknown_column")
+                                                            for c in unknown))
+        yield parsed

@@ -40,12 +40,15 @@ class SeizurePublisher:
     """
 
     def __init__(self, bootstrap: str, topic: str = SEIZURES_RAW.name, *, retries: int = 5,
-                 client_id: str = "tracepipe-publisher") -> None:
+                 client_id: str = "tracepipe-publisher", **timeouts: int) -> None:
+        """`timeouts`: KafkaProducer time limits to tighten (the API's bootstrap_timeout_ms, max_block_ms, ...)."""
         self.topic = topic
+        config: dict[str, Any] = {
+            "request_timeout_ms": 15_000, "delivery_timeout_ms": 60_000, **timeouts,
+        }
         self._producer = KafkaProducer(
             bootstrap_servers=bootstrap, client_id=client_id, acks="all", enable_idempotence=True,
-            retries=retries, max_in_flight_requests_per_connection=5, linger_ms=5,
-            request_timeout_ms=15_000, delivery_timeout_ms=60_000,
+            retries=retries, max_in_flight_requests_per_connection=5, linger_ms=5, **config,
         )
 
     def __enter__(self) -> SeizurePublisher:
@@ -72,13 +75,23 @@ class SeizurePublisher:
         """Encode and send many events, waiting for confirmations chunk by chunk; encoding errors are reported."""
         report = PublishReport()
         pending: list[tuple[int, Any]] = []
+        refused: str | None = None  # set when the producer refuses a send (no metadata in time: broker down)
         for index, datum in enumerate(data):
+            if refused is not None:
+                report.failed.append((index, refused))  # not sent; the rest of `data` is still read and counted
+                continue
             try:
                 value = encode(Record.SEIZURE_EVENT, datum)
             except TracepipeError as exc:
                 report.failed.append((index, str(exc)))
                 continue
-            pending.append((index, self._producer.send(self.topic, key=event_key(datum), value=value)))
+            try:
+                future = self._producer.send(self.topic, key=event_key(datum), value=value)
+            except KafkaError as exc:
+                refused = f"broker did not accept the record: {exc}"
+                report.failed.append((index, refused))
+                continue
+            pending.append((index, future))
             if len(pending) >= chunk:
                 self._confirm(pending, report, on_confirmed)
                 pending = []

@@ -2,12 +2,14 @@
 
 Nothing here starts a container; every test parses the files and asserts a property that, when
 broken, makes a real deployment fail or misbehave (a quorum that cannot form, a Service that selects
-no pod, a probe on a port nobody listens on, a password committed in clear, ...).
+no pod, a probe on a port nobody listens on, a password committed in clear, a worker holding the
+database owner's password, a setting the code never reads, ...).
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ import yaml
 
 from pipeline.cli import app as cli_app
 from pipeline.ops.metrics.sensor import metrics_port
-from pipeline.settings import Settings
+from pipeline.settings import DB_PURPOSES, ENV_VARS, PREFIX, Settings
 from pipeline.topology import PROCESSORS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +31,8 @@ PROMETHEUS_FILE = COMPOSE_DIR / "prometheus.yml"
 K8S_DIR = DEPLOY / "k8s"
 KUSTOMIZATION = K8S_DIR / "kustomization.yaml"
 DOCKERFILE = DEPLOY / "Dockerfile"
+COMPOSE_README = COMPOSE_DIR / "README.md"
+ROLES_MIGRATION = ROOT / "pipeline" / "db" / "migrations" / "0006_least_privilege_roles.sql"
 
 KAFKA_IMAGE = "apache/kafka:3.9.1"
 APP_DOCKERFILE = "deploy/Dockerfile"
@@ -36,9 +40,18 @@ INGEST_PROCESSORS = "intake,dedupe,serial_linker"
 STAGE_PROCESSORS = "manufacturer,wholesaler,dealer,dealer_oob,purchaser,express,sink"
 TOPOLOGY_NAMES = [spec.name for spec in PROCESSORS]
 DASHBOARD_PORT = 8090
+API_PORT = int(ENV_VARS["API_PORT"][0])  # 8091
+LIVENESS_PATH, READINESS_PATH = "/healthz", "/readyz"  # pipeline/api/routes/health.py
+# The one-shot database setup, in this order: login roles (as the owner), migrations (which grant the
+# roles their rights), then the agency registry (as the admin role).
+SETUP_STEPS = (["db", "roles"], ["db", "migrate"], ["agencies", "sync"])
+OWNER_PASSWORD = f"{PREFIX}PG_PASSWORD"
+ROLE_USER = {purpose: f"{PREFIX}PG_{purpose.upper()}_USER" for purpose in DB_PURPOSES}
+ROLE_PASSWORD = {purpose: f"{PREFIX}PG_{purpose.upper()}_PASSWORD" for purpose in DB_PURPOSES}
+API_PEPPER = f"{PREFIX}API_PEPPER"
 # A value that compose fills in from the environment and refuses to start without: ${NAME:?message}.
 REQUIRED_INTERPOLATION = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:\?[^}]*\}")
-SECRET_KEY_WORDS = ("PASSWORD", "SECRET", "TOKEN", "API_KEY")
+SECRET_KEY_WORDS = ("PASSWORD", "SECRET", "TOKEN", "API_KEY", "PEPPER")
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
 
 YAML_FILES = sorted(p for p in DEPLOY.rglob("*") if p.suffix in {".yml", ".yaml"} and p.is_file())
@@ -66,6 +79,103 @@ def _env(service: dict[str, Any]) -> dict[str, str]:
 def _command(service: dict[str, Any]) -> list[str]:
     cmd = service.get("command") or []
     return cmd.split() if isinstance(cmd, str) else [str(c) for c in cmd]
+
+
+SHELLS = {"sh", "/bin/sh", "bash", "/bin/bash"}
+
+
+def _steps(service: dict[str, Any]) -> list[list[str]]:
+    """The tracepipe commands a compose service runs, in order, as argument lists after `tracepipe`.
+
+    The image's entrypoint is `tracepipe`, so that is the service's `command`; a setup step that runs
+    several commands uses `entrypoint: ["/bin/sh", "-ec"]` and a script of `tracepipe ...` lines.
+    """
+    entry = service.get("entrypoint")
+    if entry is None or entry in (["tracepipe"], "tracepipe"):
+        return [_command(service)]
+    entry = shlex.split(entry) if isinstance(entry, str) else [str(e) for e in entry]
+    assert entry[0] in SHELLS and len(entry) == 2 and re.fullmatch(r"-[a-z]*c", entry[1]), (
+        f"entrypoint {entry}: expected a shell with -c running `tracepipe ...` lines"
+    )
+    command = service.get("command")
+    assert isinstance(command, list) and len(command) == 1, f"{entry} needs the script as one argument"
+    lines = [line.strip() for line in re.split(r"\n|&&", str(command[0])) if line.strip()]
+    if len(lines) > 1 and "&&" not in str(command[0]):
+        assert "e" in entry[1], f"{entry}: without -e a failed step does not stop the ones after it"
+    steps = []
+    for line in lines:
+        words = shlex.split(line)
+        assert words[0] == "tracepipe", f"the script runs {line!r}, not a tracepipe command"
+        steps.append(words[1:])
+    return steps
+
+
+def _purpose(args: list[str]) -> str:
+    """What a tracepipe command does as far as the database goes (keys of SECRETS_FOR)."""
+    if args[:2] == ["db", "roles"]:
+        return "roles"
+    if args[:2] == ["db", "migrate"]:
+        return "migrate"
+    if args[:1] in (["agencies"], ["accounts"], ["sharing"], ["audit"]):
+        return "admin"
+    if args[:1] == ["worker"]:
+        return "worker"
+    if args[:1] == ["api"]:
+        return "api"
+    return "none"  # topics, dashboard: Kafka only
+
+
+# The secret settings each kind of command needs, and may be given: nothing else. Only the setup steps
+# see the owner's password; `db roles` sees every role's, since it sets them.
+SECRETS_FOR: dict[str, set[str]] = {
+    "roles": {OWNER_PASSWORD, *ROLE_PASSWORD.values()},
+    "migrate": {OWNER_PASSWORD},
+    "admin": {ROLE_PASSWORD["admin"]},
+    "worker": {ROLE_PASSWORD["worker"]},
+    "api": {ROLE_PASSWORD["api"], API_PEPPER},
+    "none": set(),
+}
+# The database role each kind of command connects as (pipeline.settings.Settings.pg_dsn_as).
+ROLE_FOR = {"roles": "owner", "migrate": "owner", "admin": "admin", "worker": "worker", "api": "api"}
+
+
+def _secret_settings(names: Any) -> set[str]:
+    return {n for n in names if n.startswith(PREFIX) and any(w in n for w in SECRET_KEY_WORDS)}
+
+
+def _option_value(args: list[str], option: str) -> str | None:
+    """The value of `--option V` or `--option=V` in args, if given."""
+    for i, arg in enumerate(args):
+        if arg == option and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(option + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _api_listens_on(args: list[str], env: dict[str, str]) -> tuple[str, int]:
+    """(host, port) `tracepipe api` binds: --host/--port, else TRACEPIPE_API_HOST/_PORT, else the defaults."""
+    host = _option_value(args, "--host") or env.get(f"{PREFIX}API_HOST") or ENV_VARS["API_HOST"][0]
+    port = _option_value(args, "--port") or env.get(f"{PREFIX}API_PORT") or ENV_VARS["API_PORT"][0]
+    return host, int(port)
+
+
+def _roles_granted_by_migration() -> set[str]:
+    """Role names migration 0006 grants rights to."""
+    text = ROLES_MIGRATION.read_text(encoding="utf-8")
+    granted: set[str] = set()
+    for grantees in re.findall(r"\bTO\s+([a-z_][a-z0-9_]*(?:\s*,\s*[a-z_][a-z0-9_]*)*)\s*;", text):
+        granted |= {g.strip() for g in grantees.split(",")}
+    return granted
+
+
+@pytest.fixture(scope="module")
+def api_routes() -> set[tuple[str, str]]:
+    """(method, path) of every operation the results API serves (its app built as `tracepipe api` builds it)."""
+    from pipeline.api.app import create_app
+
+    paths = create_app(Settings.from_env({})).openapi()["paths"]
+    return {(method.upper(), path) for path, operations in paths.items() for method in operations}
 
 
 def _worker_processors(args: list[str]) -> list[str] | None:
@@ -115,9 +225,14 @@ def _assert_real_cli_command(args: list[str], where: str) -> None:
 
 
 def _url_port(text: str) -> int:
-    m = re.search(r"//(?:127\.0\.0\.1|localhost):(\d+)/", text)
+    return _local_url(text)[0]
+
+
+def _local_url(text: str) -> tuple[int, str]:
+    """(port, path) of the local URL in a healthcheck command."""
+    m = re.search(r"//(?:127\.0\.0\.1|localhost):(\d+)(/[^'\"\s]*)", text)
     assert m, f"no local URL in {text!r}"
-    return int(m.group(1))
+    return int(m.group(1)), m.group(2)
 
 
 def _listeners(value: str) -> dict[str, tuple[str, int]]:
@@ -351,7 +466,9 @@ def test_compose_app_services_reach_postgres(services, app_services):
         pg_env = _env(pg)
         assert env["TRACEPIPE_PG_DB"] == pg_env["POSTGRES_DB"], name
         assert env["TRACEPIPE_PG_USER"] == pg_env["POSTGRES_USER"], name
-        assert env["TRACEPIPE_PG_PASSWORD"] == pg_env["POSTGRES_PASSWORD"], f"{name}: password source differs"
+        # Only the setup step connects as the owner (POSTGRES_USER, the superuser the image creates).
+        if OWNER_PASSWORD in env:
+            assert env[OWNER_PASSWORD] == pg_env["POSTGRES_PASSWORD"], f"{name}: password source differs"
 
 
 def test_compose_postgres_has_volume_and_pg_isready(compose, services):
@@ -377,25 +494,124 @@ def test_compose_named_volumes_are_declared(compose, services):
 
 
 def test_compose_runs_every_tracepipe_role(app_services):
-    commands = {name: " ".join(_command(svc)) for name, svc in app_services.items()}
+    commands = {" ".join(step): name for name, svc in app_services.items() for step in _steps(svc)}
     wanted = [
         "topics ensure",
+        "db roles",
         "db migrate",
+        "agencies sync",
         f"worker --processors {INGEST_PROCESSORS}",
         f"worker --processors {STAGE_PROCESSORS}",
+        "api",
         "dashboard",
     ]
     for cmd in wanted:
-        assert cmd in commands.values(), f"no service runs `tracepipe {cmd}`; have {commands}"
+        assert cmd in commands, f"no service runs `tracepipe {cmd}`; have {commands}"
     ports = {name: [str(p) for p in svc.get("ports", [])] for name, svc in app_services.items()}
-    by_cmd = {cmd: name for name, cmd in commands.items()}
-    assert f"{DASHBOARD_PORT}:{DASHBOARD_PORT}" in ports[by_cmd["dashboard"]]
-    assert _env(app_services[by_cmd["dashboard"]])["TRACEPIPE_DASHBOARD_PORT"] == str(DASHBOARD_PORT)
+    assert f"{DASHBOARD_PORT}:{DASHBOARD_PORT}" in ports[commands["dashboard"]]
+    assert _env(app_services[commands["dashboard"]])["TRACEPIPE_DASHBOARD_PORT"] == str(DASHBOARD_PORT)
 
 
 def test_compose_commands_are_real_tracepipe_commands(app_services):
     for name, svc in app_services.items():
-        _assert_real_cli_command(_command(svc), f"compose service {name}")
+        for step in _steps(svc):
+            _assert_real_cli_command(step, f"compose service {name}")
+
+
+def _setup_service(app_services) -> tuple[str, dict[str, Any]]:
+    (name,) = [n for n, s in app_services.items() if ["db", "migrate"] in _steps(s)]
+    return name, app_services[name]
+
+
+def test_compose_migrate_step_creates_roles_then_migrates_then_syncs_agencies(services, app_services):
+    name, svc = _setup_service(app_services)
+    assert _steps(svc) == list(SETUP_STEPS), f"{name} runs {_steps(svc)}, not roles -> migrate -> agencies sync"
+    assert svc.get("restart") == "on-failure", f"{name}: a one-shot step must be retried, then complete"
+    assert svc["depends_on"]["postgres"]["condition"] == "service_healthy"
+    env, pg_env = _env(svc), _env(services["postgres"])
+    # `db roles` connects as TRACEPIPE_PG_USER, which needs CREATEROLE: the image's POSTGRES_USER is a superuser.
+    assert env["TRACEPIPE_PG_USER"] == pg_env["POSTGRES_USER"]
+    assert env[OWNER_PASSWORD] == pg_env["POSTGRES_PASSWORD"]
+    for purpose in DB_PURPOSES:
+        assert env.get(ROLE_USER[purpose]) and env.get(ROLE_PASSWORD[purpose]), (
+            f"{name}: `db roles` needs {ROLE_USER[purpose]} and {ROLE_PASSWORD[purpose]}"
+        )
+    # Everything that reads the database waits for the whole setup.
+    for other, other_svc in app_services.items():
+        if _purpose(_steps(other_svc)[0]) in {"worker", "api"}:
+            condition = (other_svc.get("depends_on") or {}).get(name, {}).get("condition")
+            assert condition == "service_completed_successfully", f"{other} does not wait for {name}"
+
+
+def test_compose_api_service(services, app_services):
+    (name,) = [n for n, s in app_services.items() if _steps(s) == [["api"]]]
+    svc = app_services[name]
+    env = _env(svc)
+    host, port = _api_listens_on(_command(svc), env)
+    assert (host, port) == ("0.0.0.0", API_PORT), f"{name} listens on {host}:{port}"
+    assert env[f"{PREFIX}API_PORT"] == str(API_PORT)
+    assert f"{API_PORT}:{port}" in [str(p) for p in svc.get("ports", [])], f"{name} does not publish {API_PORT}"
+    probe_port, probe_path = _local_url(" ".join(map(str, svc["healthcheck"]["test"])))
+    assert (probe_port, probe_path) == (port, LIVENESS_PATH), f"{name} healthcheck probes :{probe_port}{probe_path}"
+    deps = svc["depends_on"]
+    for step in ("topics", "migrate"):
+        assert deps[step]["condition"] == "service_completed_successfully", f"{name} must wait for {step}"
+    dashboard = next(s for s in app_services.values() if _steps(s) == [["dashboard"]])
+    assert deps == dashboard["depends_on"], f"{name} should wait for the same setup steps as the dashboard"
+
+
+def test_compose_each_service_gets_only_its_own_database_role(app_services):
+    setup, _ = _setup_service(app_services)
+    owners = []
+    by_purpose: dict[str, list[str]] = {}
+    for name, svc in app_services.items():
+        env = _env(svc)
+        purposes = {_purpose(step) for step in _steps(svc)}
+        expected = set().union(*(SECRETS_FOR[p] for p in purposes))
+        assert _secret_settings(env) == expected, (
+            f"{name} runs {sorted(purposes)}: it needs exactly {sorted(expected)}, has {sorted(_secret_settings(env))}"
+        )
+        for purpose in purposes:
+            by_purpose.setdefault(purpose, []).append(name)
+            role = ROLE_FOR.get(purpose)
+            if role in DB_PURPOSES:
+                assert env.get(ROLE_USER[role]), f"{name} connects as the {role} role but lacks {ROLE_USER[role]}"
+        if OWNER_PASSWORD in env:
+            owners.append(name)
+    assert owners == [setup], f"only {setup} may hold the owner's password, not {owners}"
+    assert len(by_purpose.get("worker", [])) == 2 and by_purpose.get("api"), by_purpose
+
+
+def test_compose_roles_are_the_ones_db_roles_creates_and_the_migration_grants(app_services):
+    """Workers and the API log in with the name and password `db roles` set in the setup step."""
+    _, setup = _setup_service(app_services)
+    setup_env = _env(setup)
+    granted = _roles_granted_by_migration()
+    for purpose in DB_PURPOSES:
+        assert setup_env[ROLE_USER[purpose]] in granted, (
+            f"{ROLE_USER[purpose]}={setup_env[ROLE_USER[purpose]]!r}: migration 0006 grants nothing to it"
+        )
+    for name, svc in app_services.items():
+        env = _env(svc)
+        for purpose in DB_PURPOSES:
+            for key in (ROLE_USER[purpose], ROLE_PASSWORD[purpose]):
+                if key in env:
+                    assert env[key] == setup_env[key], f"{name}: {key} differs from what `db roles` sets"
+
+
+def test_compose_readme_env_recipe_sets_every_required_variable(compose):
+    """The README's `.env` recipe provides every `${VAR:?...}` the file requires, or compose will not start."""
+    required = set()
+    for _path, _key, value in _walk_items(compose):
+        if isinstance(value, str):
+            required |= set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*):\?", value))
+    text = COMPOSE_README.read_text(encoding="utf-8")
+    m = re.search(r"cat > \.env <<EOF\n(.*?)\nEOF", text, re.S)
+    assert m, "no `cat > .env <<EOF` recipe in deploy/compose/README.md"
+    recipe = {line.split("=", 1)[0] for line in m.group(1).splitlines() if "=" in line}
+    assert required <= recipe, f"the README's .env recipe lacks {sorted(required - recipe)}"
+    header = COMPOSE_FILE.read_text(encoding="utf-8").split("\nname:", 1)[0]
+    assert all(name in header for name in required), "the compose header should name every secret it needs"
 
 
 def test_compose_worker_processors_cover_the_topology(app_services):
@@ -594,7 +810,8 @@ def _documented_secrets(text: str) -> dict[str, set[str]]:
     """Secrets the kustomization documents: `create secret generic NAME --from-literal=KEY=...`."""
     out: dict[str, set[str]] = {}
     flat = text.replace("\\\n", " ")
-    pattern = r"create secret generic ([a-z0-9-]+)((?:\s+#?\s*--from-literal=[A-Za-z0-9_.-]+=\S*)+)"
+    value = r"""(?:"[^"]*"|'[^']*'|\S*)"""
+    pattern = rf"create secret generic ([a-z0-9-]+)((?:\s+#?\s*--from-literal=[A-Za-z0-9_.-]+={value})+)"
     for m in re.finditer(pattern, flat):
         out[m.group(1)] = set(re.findall(r"--from-literal=([A-Za-z0-9_.-]+)=", m.group(2)))
     return out
@@ -808,15 +1025,15 @@ def test_k8s_hpa_scales_an_existing_deployment_with_cpu_requests(k8s_docs):
 
 
 def test_k8s_app_roles_and_images(k8s_docs):
-    args = {}
+    args = []
     for w in _workloads(k8s_docs):
         for c in _containers(w):
             image = c["image"]
             assert ":" in image.rsplit("/", 1)[-1] and not image.endswith(":latest"), f"unpinned {image}"
             if image.startswith("tracepipe"):
-                args[w["metadata"]["name"]] = c["args"]
-    for role in (["topics", "ensure"], ["db", "migrate"], ["dashboard"]):
-        assert role in args.values(), f"no workload runs `tracepipe {' '.join(role)}`"
+                args.append(c["args"])
+    for role in (["topics", "ensure"], *SETUP_STEPS, ["dashboard"], ["api"]):
+        assert role in args, f"no workload runs `tracepipe {' '.join(role)}`"
     jobs = _of_kind(k8s_docs, "Job")
     assert len(jobs) == 2
     for job in jobs.values():
@@ -885,3 +1102,242 @@ def test_dockerfile_copy_sources_exist():
     if missing == ["constraints.txt"]:
         pytest.skip("constraints.txt (the repository's pin file) has not been generated yet")
     assert not missing, f"COPY sources missing from the build context: {missing}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Kubernetes: the results API and the database roles
+# --------------------------------------------------------------------------------------------------
+
+
+def _config(k8s_docs) -> dict[str, str]:
+    return {str(k): str(v) for k, v in _of_kind(k8s_docs, "ConfigMap")["tracepipe-config"]["data"].items()}
+
+
+def _k8s_env(container: dict[str, Any], k8s_docs) -> dict[str, Any]:
+    """A container's environment: ConfigMaps loaded with envFrom, then `env` (values, or ("secret", name, key))."""
+    config_maps = {n: d.get("data") or {} for n, d in _of_kind(k8s_docs, "ConfigMap").items()}
+    env: dict[str, Any] = {}
+    for src in container.get("envFrom", []):
+        if "configMapRef" in src:
+            env.update({str(k): str(v) for k, v in config_maps[src["configMapRef"]["name"]].items()})
+    for item in container.get("env", []):
+        ref = item.get("valueFrom") or {}
+        if "secretKeyRef" in ref:
+            env[item["name"]] = ("secret", ref["secretKeyRef"]["name"], ref["secretKeyRef"]["key"])
+        elif "configMapKeyRef" in ref:
+            env[item["name"]] = str(config_maps[ref["configMapKeyRef"]["name"]][ref["configMapKeyRef"]["key"]])
+        elif "value" in item:
+            env[item["name"]] = str(item["value"])
+    return env
+
+
+def _app_containers(k8s_docs):
+    """(workload, container) for every container running the tracepipe image."""
+    return [(w, c) for w in _workloads(k8s_docs) for c in _containers(w) if c["image"].startswith("tracepipe")]
+
+
+def _container_port(port: Any, container: dict[str, Any]) -> int:
+    """The number of a probe's or Service's port, by number or by the container port's name."""
+    for declared in container.get("ports", []):
+        if port in (declared["containerPort"], declared.get("name")):
+            return int(declared["containerPort"])
+    raise AssertionError(f"{container['name']} declares no port {port!r}")
+
+
+def test_k8s_api_deployment_and_service(k8s_docs, api_routes):
+    dep = _of_kind(k8s_docs, "Deployment")["api"]
+    (c,) = _pod_spec(dep)["containers"]
+    assert c["args"] == ["api"]
+    cfg = _config(k8s_docs)
+    host, port = _api_listens_on(c["args"], _k8s_env(c, k8s_docs))
+    assert (host, port) == ("0.0.0.0", API_PORT), f"api listens on {host}:{port}"
+    assert int(cfg[f"{PREFIX}API_PORT"]) == API_PORT
+    assert port in {p["containerPort"] for p in c["ports"]}, f"api declares no container port {port}"
+    for kind, path in (("readinessProbe", READINESS_PATH), ("livenessProbe", LIVENESS_PATH)):
+        http = c[kind]["httpGet"]
+        assert http["path"] == path, f"api {kind} probes {http['path']}, expected {path}"
+        assert _container_port(http["port"], c) == port, f"api {kind} on {http['port']!r}, it listens on {port}"
+        assert ("GET", path) in api_routes, f"the results API serves no GET {path}"
+    assert dep["spec"]["replicas"] >= 2, "one API pod means downtime on every rollout"
+    requests, limits = c["resources"]["requests"], c["resources"]["limits"]
+    assert requests["cpu"] and requests["memory"] and limits["memory"]
+
+    services = [s for s in _of_kind(k8s_docs, "Service").values() if _matches(s["spec"]["selector"], _pod_labels(dep))]
+    assert len(services) == 1, "exactly one Service should select the API pods"
+    (svc_port,) = services[0]["spec"]["ports"]
+    assert _container_port(svc_port.get("targetPort", svc_port["port"]), c) == port
+
+
+def test_k8s_migrate_job_runs_roles_migrate_then_agencies_sync(k8s_docs):
+    jobs = _of_kind(k8s_docs, "Job").values()
+    (job,) = [j for j in jobs if any(c["args"] == ["db", "migrate"] for c in _containers(j))]
+    spec = _pod_spec(job)
+    # Init containers run one after the other, each to success, before the main container starts.
+    steps = [c["args"] for c in spec.get("initContainers", [])] + [c["args"] for c in spec["containers"]]
+    assert steps == list(SETUP_STEPS), f"the migrate Job runs {steps}, not roles -> migrate -> agencies sync"
+    assert len(spec["containers"]) == 1
+    cfg = _config(k8s_docs)
+    pg = _of_kind(k8s_docs, "StatefulSet")["postgres"]
+    (pg_container,) = _pod_spec(pg)["containers"]
+    pg_env = _k8s_env(pg_container, k8s_docs)
+    # `db roles` connects as TRACEPIPE_PG_USER, which needs CREATEROLE: the image's POSTGRES_USER is a superuser.
+    assert cfg["TRACEPIPE_PG_USER"] == pg_env["POSTGRES_USER"]
+    for c in _containers(job):
+        env = _k8s_env(c, k8s_docs)
+        if OWNER_PASSWORD in env:
+            assert env[OWNER_PASSWORD] == pg_env["POSTGRES_PASSWORD"], f"{c['name']}: not the owner's password"
+
+
+def test_k8s_each_container_gets_only_its_own_database_role(k8s_docs):
+    seen: dict[str, list[str]] = {}
+    owners = []
+    for w, c in _app_containers(k8s_docs):
+        where = f"{w['kind']}/{w['metadata']['name']}/{c['name']}"
+        purpose = _purpose([str(a) for a in c["args"]])
+        env = _k8s_env(c, k8s_docs)
+        assert _secret_settings(env) == SECRETS_FOR[purpose], (
+            f"{where} runs `{' '.join(c['args'])}`: it needs exactly {sorted(SECRETS_FOR[purpose])}, "
+            f"has {sorted(_secret_settings(env))}"
+        )
+        role = ROLE_FOR.get(purpose)
+        if role in DB_PURPOSES:
+            assert env.get(ROLE_USER[role]), f"{where} connects as the {role} role but lacks {ROLE_USER[role]}"
+        seen.setdefault(purpose, []).append(where)
+        if OWNER_PASSWORD in env:
+            owners.append(w)
+    assert owners and all(
+        w["kind"] == "Job" and ["db", "migrate"] in [c["args"] for c in _containers(w)] for w in owners
+    ), "only the migrate Job may hold the owner's password"
+    assert len(seen.get("worker", [])) == 2 and seen.get("api") and seen.get("roles"), seen
+
+
+def test_k8s_every_secret_setting_has_one_source(k8s_docs):
+    """The password `db roles` sets is the one the workers and the API log in with: same Secret and key."""
+    sources: dict[str, set[Any]] = {}
+    for _w, c in _app_containers(k8s_docs):
+        for name, value in _k8s_env(c, k8s_docs).items():
+            if name in _secret_settings([name]):
+                assert isinstance(value, tuple), f"{c['name']}: {name} is not read from a Secret"
+                sources.setdefault(name, set()).add(value)
+    assert set(sources) >= {OWNER_PASSWORD, API_PEPPER, *ROLE_PASSWORD.values()}
+    for name, found in sources.items():
+        assert len(found) == 1, f"{name} comes from several Secrets: {sorted(found)}"
+    secrets = [src[1:] for (src,) in sources.values()]
+    assert len(secrets) == len(set(secrets)), "two settings read the same Secret key"
+
+
+def test_k8s_roles_are_the_ones_the_migration_grants(k8s_docs):
+    cfg = _config(k8s_docs)
+    granted = _roles_granted_by_migration()
+    for purpose in DB_PURPOSES:
+        assert cfg.get(ROLE_USER[purpose]) in granted, (
+            f"{ROLE_USER[purpose]}={cfg.get(ROLE_USER[purpose])!r}: migration 0006 grants nothing to it"
+        )
+
+
+def test_k8s_tracepipe_pods_run_unprivileged_as_the_image_user(k8s_docs):
+    users = [arg for op, arg in _dockerfile_instructions() if op == "USER"]
+    uid, _, gid = users[-1].partition(":")
+    for w, c in _app_containers(k8s_docs):
+        where = f"{w['metadata']['name']}/{c['name']}"
+        pod = _pod_spec(w).get("securityContext") or {}
+        assert pod.get("runAsNonRoot") is True, where
+        assert str(pod.get("runAsUser")) == uid and (not gid or str(pod.get("runAsGroup")) == gid), where
+        sc = c.get("securityContext") or {}
+        assert sc.get("allowPrivilegeEscalation") is False, where
+        assert sc.get("capabilities", {}).get("drop") == ["ALL"], where
+        assert _pod_spec(w).get("enableServiceLinks") is False, f"{where}: service links inject stray variables"
+
+
+def test_kustomization_documents_every_secret_the_pods_read(k8s_docs):
+    documented = _documented_secrets(KUSTOMIZATION.read_text(encoding="utf-8"))
+    read = {
+        (ref["name"], ref["key"])
+        for w in _workloads(k8s_docs)
+        for c in _containers(w)
+        for item in c.get("env", [])
+        if (ref := (item.get("valueFrom") or {}).get("secretKeyRef"))
+    }
+    assert {name for name, _ in read} == set(documented), "every Secret read, and only those, is documented"
+    for name, key in read:
+        assert key in documented[name], f"kustomization.yaml does not say how to create {name} with key {key}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Settings: every TRACEPIPE_* a deploy file sets is one the code reads
+# --------------------------------------------------------------------------------------------------
+
+
+def _compose_settings_set(compose) -> set[str]:
+    return {key for _path, key, _value in _walk_items(compose) if key.startswith(PREFIX)}
+
+
+def _k8s_settings_set(k8s_docs) -> set[str]:
+    names = {str(k) for d in _of_kind(k8s_docs, "ConfigMap").values() for k in (d.get("data") or {})}
+    names |= {item["name"] for w in _workloads(k8s_docs) for c in _containers(w) for item in c.get("env", [])}
+    return {n for n in names if n.startswith(PREFIX)}
+
+
+def _dockerfile_settings_set() -> set[str]:
+    names = set()
+    for op, arg in _dockerfile_instructions():
+        if op in {"ENV", "ARG"}:
+            names |= set(re.findall(r"(?:^|\s)([A-Z_][A-Z0-9_]*)=", arg))
+    return {n for n in names if n.startswith(PREFIX)}
+
+
+def _readme_settings_table() -> set[str]:
+    text = COMPOSE_README.read_text(encoding="utf-8")
+    section = text.split("## Settings the application reads", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"`(TRACEPIPE_[A-Z0-9_]+)`", section))
+
+
+def test_every_tracepipe_variable_in_the_deploy_files_is_a_known_setting(compose, k8s_docs):
+    sources = {
+        "docker-compose.yml": _compose_settings_set(compose),
+        "k8s": _k8s_settings_set(k8s_docs),
+        "Dockerfile": _dockerfile_settings_set(),
+        "compose/README.md settings table": _readme_settings_table(),
+    }
+    assert sources["docker-compose.yml"] and sources["k8s"] and sources["compose/README.md settings table"]
+    for where, names in sources.items():
+        unknown = sorted(n for n in names if n[len(PREFIX) :] not in ENV_VARS)
+        assert not unknown, f"{where} sets {unknown}, which pipeline.settings.ENV_VARS does not know (typo?)"
+    undocumented = sources["docker-compose.yml"] - sources["compose/README.md settings table"]
+    assert not undocumented, f"the compose README's settings table lacks {sorted(undocumented)}"
+
+
+def test_the_deploy_files_settings_are_valid(app_services, k8s_docs):
+    """Settings.from_env accepts every container's environment (secrets stand in as placeholders)."""
+    interpolation = re.compile(r"\$\{[^}]*\}")
+    for name, svc in app_services.items():
+        env = {k: interpolation.sub("placeholder", v) for k, v in _env(svc).items()}
+        settings = Settings.from_env(env)
+        for purpose in {ROLE_FOR.get(_purpose(step)) for step in _steps(svc)} & set(DB_PURPOSES):
+            assert settings.db_role(purpose)[0] == env[ROLE_USER[purpose]], name
+    for _w, c in _app_containers(k8s_docs):
+        env = {k: v if isinstance(v, str) else "placeholder" for k, v in _k8s_env(c, k8s_docs).items()}
+        Settings.from_env(env)
+    cfg = _config(k8s_docs)
+    assert not _secret_settings(cfg), f"the ConfigMap holds secrets: {sorted(_secret_settings(cfg))}"
+
+
+def test_api_command_reads_the_host_and_port_settings():
+    """The deploy files set TRACEPIPE_API_HOST/_PORT, not --host/--port: `tracepipe api` must read them."""
+    api = typer.main.get_command(cli_app).commands["api"]  # type: ignore[attr-defined]
+    options = {param.name: param for param in api.params}
+    assert options["host"].envvar == f"{PREFIX}API_HOST"
+    assert options["port"].envvar == f"{PREFIX}API_PORT"
+    assert str(options["port"].default) == ENV_VARS["API_PORT"][0]
+
+
+def test_dockerfile_exposes_the_api_and_dashboard_ports():
+    exposed: set[int] = set()
+    for op, arg in _dockerfile_instructions():
+        if op == "EXPOSE":
+            for item in arg.split():
+                low, _, high = item.split("/", 1)[0].partition("-")
+                exposed |= set(range(int(low), int(high or low) + 1))
+    assert {API_PORT, DASHBOARD_PORT} <= exposed, f"EXPOSE {sorted(exposed)}"
+    base = int(ENV_VARS["METRICS_PORT"][0])
+    assert _expected_metrics_ports(TOPOLOGY_NAMES, str(base)) <= exposed

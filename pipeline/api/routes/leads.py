@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 
 from pipeline.api import leads_queries
-from pipeline.api.deps import allowed, db
+from pipeline.api.deps import Connection, allowed
 from pipeline.api.lead_models import (
     DealerLead,
     DealerLeadPage,
@@ -39,7 +39,7 @@ from pipeline.rules.leads import SORT_KEYS, Lead, SortKey, rank
 
 router = APIRouter(prefix="/v1", tags=["leads"])
 Reader = Annotated[Caller, Depends(allowed(may_read_traces))]
-Conn = Annotated[Any, Depends(db)]
+
 Limit = Annotated[int, Query(ge=1, le=500, description="items per page")]
 Offset = Annotated[int, Query(ge=0, le=100_000, description="items to skip (after sorting)")]
 MinTraces = Annotated[int, Query(ge=1, le=10_000)]
@@ -88,7 +88,7 @@ def _ranked(rows: list[dict[str, Any]], ids: list[str], sort: str, limit: int,
 
 
 @router.get("/leads/purchasers", response_model=PurchaserLeadPage, summary="Purchasers on several traces, scored")
-def purchaser_leads(request: Request, who: Reader, conn: Conn, sort: ScoreSort = "-score",
+def purchaser_leads(request: Request, who: Reader, conn: Connection, sort: ScoreSort = "-score",
                     min_traces: Annotated[int, Query(ge=1, le=10_000,
                                                      description="least visible traces per purchaser")] = 2,
                     limit: Limit = 50, offset: Offset = 0) -> PurchaserLeadPage:
@@ -117,7 +117,7 @@ def purchaser_leads(request: Request, who: Reader, conn: Conn, sort: ScoreSort =
 
 
 @router.get("/leads/dealers", response_model=DealerLeadPage, summary="Dealers by trafficking score")
-def dealer_leads(who: Reader, conn: Conn, sort: ScoreSort = "-score",
+def dealer_leads(who: Reader, conn: Connection, sort: ScoreSort = "-score",
                  min_traces: Annotated[int, Query(ge=1, le=10_000, description="least visible traces per dealer")] = 1,
                  limit: Limit = 50, offset: Offset = 0) -> DealerLeadPage:
     """Dealers (the licensee of the first retail sale) of at least `min_traces` (default 1) of the caller's
@@ -136,7 +136,7 @@ def dealer_leads(who: Reader, conn: Conn, sort: ScoreSort = "-score",
 
 
 @router.get("/leads/short-ttc", response_model=ShortTtcPage, summary="Short time-to-crime traces")
-def short_ttc_leads(request: Request, who: Reader, conn: Conn, sort: ShortTtcSort = "time_to_crime_days",
+def short_ttc_leads(request: Request, who: Reader, conn: Connection, sort: ShortTtcSort = "time_to_crime_days",
                     limit: Limit = 50, offset: Offset = 0) -> ShortTtcPage:
     """The caller's visible traces whose gun was recovered less than 3 years (1095 days) after its first retail
     sale, a trafficking indicator; shortest first by default (`sort`; ties by trace id).
@@ -154,7 +154,7 @@ def short_ttc_leads(request: Request, who: Reader, conn: Conn, sort: ShortTtcSor
 
 @router.get("/leads/short-ttc-dealers", response_model=ShortTtcDealerPage,
             summary="Dealers recurring in short time-to-crime traces")
-def short_ttc_dealer_leads(who: Reader, conn: Conn,
+def short_ttc_dealer_leads(who: Reader, conn: Connection,
                            min_traces: Annotated[int, Query(ge=1, le=10_000,
                                                             description="least short time-to-crime traces")] = 2,
                            limit: Limit = 50, offset: Offset = 0) -> ShortTtcDealerPage:
@@ -171,7 +171,7 @@ def short_ttc_dealer_leads(who: Reader, conn: Conn,
 
 
 @router.get("/leads/multiple-sales", response_model=MultipleSalePage, summary="Traced guns in multiple-sale reports")
-def multiple_sale_leads(request: Request, who: Reader, conn: Conn,
+def multiple_sale_leads(request: Request, who: Reader, conn: Connection,
                         form: Annotated[Form | None, Query(description="only reports of this form")] = None,
                         sort: MultipleSaleSort = "-report_date", limit: Limit = 50,
                         offset: Offset = 0) -> MultipleSalePage:
@@ -194,7 +194,7 @@ def multiple_sale_leads(request: Request, who: Reader, conn: Conn,
 
 
 @router.get("/leads/source-states", response_model=SourceStatePage, summary="Visible traces by US source state")
-def source_state_leads(who: Reader, conn: Conn, sort: SourceStateSort = "-traces") -> SourceStatePage:
+def source_state_leads(who: Reader, conn: Connection, sort: SourceStateSort = "-traces") -> SourceStatePage:
     """How many of the caller's visible traces were first sold at retail in each US state (and how many of
     them with a time to crime under 1095 days); `unknown` counts visible traces without a source state.
     Most traces first by default (`sort`; ties by state).

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
 from pipeline.accounts import audit
-from pipeline.api.deps import allowed, db, lang
+from pipeline.api.deps import Connection, allowed, lang
 from pipeline.api.errors import ApiError
 from pipeline.api.models import DuplicateDecision, DuplicateLink, SeizureStatus, TraceDetail, TracePage
 from pipeline.api.scope import Scope
@@ -54,7 +54,7 @@ def _pepper(request: Request) -> bytes:
 
 
 @router.get("/traces", response_model=TracePage, summary="Search traces")
-def search_traces(request: Request, who: Reader, conn: Annotated[Any, Depends(db)],
+def search_traces(request: Request, who: Reader, conn: Connection,
                   wanted: Annotated[TraceFilters, Depends(filters)], language: Annotated[str, Depends(lang)],
                   sort: SortName = "-recovery_date", cursor: Cursor = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
@@ -109,7 +109,7 @@ def export_traces(request: Request, who: Reader, wanted: Annotated[TraceFilters,
 
 @router.get("/traces/{trace_id}", response_model=TraceDetail, summary="One trace in full")
 def get_trace(request: Request, trace_id: Id, who: Reader,
-              conn: Annotated[Any, Depends(db)], language: Annotated[str, Depends(lang)],
+              conn: Connection, language: Annotated[str, Depends(lang)],
               reason: Annotated[str | None, Query(max_length=500, pattern=PRINTABLE)] = None) -> dict[str, Any]:
     """Chain of custody hop by hop, recoveries, linked duplicates, stage timings; an investigator who gives
     a `reason` also gets the purchaser's identity (audited)."""
@@ -123,7 +123,7 @@ def get_trace(request: Request, trace_id: Id, who: Reader,
 
 @router.get("/seizures/{event_id}/status", response_model=SeizureStatus, summary="What happened to my seizure")
 def get_status(event_id: Id, who: Annotated[Caller, Depends(allowed(may_submit))],
-               conn: Annotated[Any, Depends(db)], language: Annotated[str, Depends(lang)],
+               conn: Connection, language: Annotated[str, Depends(lang)],
                agency: Code = None) -> dict[str, Any]:
     """The status of a seizure the caller's agency submitted (a national analyst may name another agency)."""
     agency_id = who.agency_id
@@ -135,7 +135,7 @@ def get_status(event_id: Id, who: Annotated[Caller, Depends(allowed(may_submit))
 
 
 @router.get("/duplicates", response_model=list[DuplicateLink], summary="The possible-duplicate queue")
-def list_duplicates(who: Reader, conn: Annotated[Any, Depends(db)],
+def list_duplicates(who: Reader, conn: Connection,
                     status: Literal["PENDING", "CONFIRMED", "REJECTED"] | None = "PENDING",
                     limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
     """Pairs of traces the caller may both see, probably one gun entered twice."""
@@ -144,7 +144,7 @@ def list_duplicates(who: Reader, conn: Annotated[Any, Depends(db)],
 
 @router.post("/duplicates/{link_id}", response_model=DuplicateLink, summary="Decide on a possible duplicate")
 def decide_duplicate(link_id: Id, body: DuplicateDecision, who: Reader,
-                     conn: Annotated[Any, Depends(db)]) -> dict[str, Any]:
+                     conn: Connection) -> dict[str, Any]:
     """Confirm (one gun), reject (two guns) or reopen a link; audited, and reversible by another decision."""
     scope = Scope.of(conn, who)
     links = visible_duplicate_links(conn, scope, link_id=link_id)

@@ -234,4 +234,4 @@ def install_metrics(app: faust.App, settings: Settings, spec: ProcessorSpec) -> 
         install_snapshots(app, settings, metrics, settings.snapshot_seconds)
     inputs = {spec.reads.name, *(topic.name for topic in spec.also_reads)}
     return StepObserver(metrics, reads_results=TRACES_COMPLETED.name in inputs,
-                        reads_traces=not inputs.isdisjoint(TRACE_TOPICS))
+                        reads_traces=spec.reads.name in TRACE_TOPICS)

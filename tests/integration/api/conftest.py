@@ -114,3 +114,14 @@ def api(api_settings, world) -> Iterator[Api]:
     yield Api(f"http://127.0.0.1:{port}", api_settings, world)
     server.should_exit = True
     thread.join(10)
+
+
+@contextmanager
+def serve_another_api(settings, world: World) -> Iterator[Api]:
+    """An app of other settings (its own topic namespace, a broker that is down...) over the same world's
+    database, served over HTTP while the block runs."""
+    from pipeline.stack.serving import ServerThread
+
+    port = _free_port()
+    with ServerThread(create_app(settings), "127.0.0.1", port, "results API"):
+        yield Api(f"http://127.0.0.1:{port}", settings, world)

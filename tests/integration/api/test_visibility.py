@@ -117,3 +117,17 @@ def test_the_same_buyer_has_the_same_pseudonym_on_every_trace(api):
     shared = {refs[t] for t, p in api.world.purchasers.items() if p == "P-SHARED"}
     assert len(shared) == 1 and None not in shared
     assert len({refs[t] for t in api.world.purchasers}) == len(set(api.world.purchasers.values()))
+
+
+def test_a_duplicate_decision_is_seen_by_the_very_next_request(api):
+    try:
+        decided = api.post("/v1/duplicates/L-JAL-JAL", "jal", json={"decision": "CONFIRMED"})
+        assert decided.status_code == 200 and decided.json()["status"] == "CONFIRMED"
+        assert "L-JAL-JAL" in {d["link_id"] for d in api.get("/v1/duplicates", "jal", status="CONFIRMED").json()}
+        assert api.post("/v1/duplicates/L-JAL-SON", "jal", json={"decision": "CONFIRMED"}).status_code == 404
+    finally:
+        api.post("/v1/duplicates/L-JAL-JAL", "jal", json={"decision": "PENDING"})
+    with api.owner() as conn, conn.cursor() as cur:
+        cur.execute("SELECT detail->>'decision' FROM audit_log WHERE action = 'duplicate.decided' "
+                    "AND subject = 'L-JAL-JAL' ORDER BY id")
+        assert [row[0] for row in cur.fetchall()][-2:] == ["CONFIRMED", "PENDING"]
