@@ -26,7 +26,7 @@ console = Console()
 
 
 class _Context:
-    """Settings of this invocation (set by the root callback of pipeline/cli.py)."""
+    """Settings of this invocation (set by the root callback in pipeline/cli/base.py)."""
 
     settings: Settings
 
