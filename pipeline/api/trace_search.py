@@ -175,3 +175,15 @@ def search_page(conn: Any, filters: TraceFilters, scope: Scope, sort: str, desce
                     return items, encode_cursor(sort, *after) if rest else None
         if not more:
             return items, None
+
+
+def search_counts(conn: Any, filters: TraceFilters, scope: Scope) -> dict[str, dict[str, int]]:
+    """Traces of a search by Mexican recovery state and by US source state (what the maps colour)."""
+    clauses, params = where_clause(filters, scope)
+    counts: dict[str, dict[str, int]] = {}
+    for column in ("state_code", "source_state"):
+        with conn.cursor() as cur:
+            cur.execute(f"SELECT t.{column}, count(*) FROM traces t WHERE {' AND '.join(clauses)} "  # noqa: S608
+                        f"AND t.{column} IS NOT NULL GROUP BY 1", params)
+            counts[column] = {key: int(n) for key, n in cur.fetchall()}
+    return counts

@@ -40,7 +40,8 @@ def api(
     write_openapi: Path = typer.Option(None, "--write-openapi", help="write the OpenAPI document here and exit"),
 ) -> None:
     """The results API for agency accounts (search, detail, status, export, leads, submission)."""
-    from pipeline.api.app import openapi_document, serve_api
+    from pipeline.api.app import openapi_document
+    from pipeline.service import serve
 
     if write_openapi is not None:
         write_openapi.write_text(openapi_document(STATE.settings), encoding="utf-8")
@@ -48,6 +49,6 @@ def api(
         return
 
     console.print(t("api_serving", STATE.settings.lang, host=host, port=port))
-    serve_api(STATE.settings, host, port)
+    serve(STATE.settings, host, port)
 
 

@@ -10,11 +10,11 @@ import psycopg2
 from rich.console import Console
 
 from pipeline.accounts.store import Actor, create_account
-from pipeline.api.app import create_app
 from pipeline.api.leads_queries import top_dealers
 from pipeline.api.scope import Scope
 from pipeline.i18n import t
 from pipeline.rules.access import Role
+from pipeline.service import create_service
 from pipeline.settings import Settings
 from pipeline.stack.process import port_open
 from pipeline.stack.serving import ServerThread
@@ -78,7 +78,7 @@ def api_tour(demo: Settings, port: int, serve: bool, console: Console) -> None:
     if not serve:
         console.print(t("demo_api_later", lang, db=demo.pg_db, port=port), highlight=False)
         return
-    with ServerThread(create_app(demo), "127.0.0.1", port, "results API"):
+    with ServerThread(create_service(demo), "127.0.0.1", port, "results API"):
         console.print(t("demo_api_serving", lang))
         try:
             while True:

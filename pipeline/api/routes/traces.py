@@ -66,7 +66,7 @@ def search_traces(request: Request, who: Reader, conn: Connection,
     return {"items": items, "next_cursor": next_cursor}
 
 
-def _export_lines(request: Request, who: Caller, wanted: TraceFilters, fmt: str, language: str) -> Iterator[str]:
+def export_lines(request: Request, who: Caller, wanted: TraceFilters, fmt: str, language: str) -> Iterator[str]:
     """Pages of the search turned into lines; its own connection, held only while the answer streams."""
     pool = request.app.state.pool
     conn = pool.getconn()
@@ -103,7 +103,7 @@ def export_traces(request: Request, who: Reader, wanted: Annotated[TraceFilters,
     """The whole search, streamed page by page (never held in memory)."""
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     name = f"traces.{format}"
-    return StreamingResponse(_export_lines(request, who, wanted, format, language), media_type=media,
+    return StreamingResponse(export_lines(request, who, wanted, format, language), media_type=media,
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
