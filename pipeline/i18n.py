@@ -228,6 +228,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "demo_api_serving": {"en": "Serving the results API; press Ctrl-C to stop.", "es": "Sirviendo la API de resultados; presione Ctrl-C para detener."},
     "demo_api_stopped": {"en": "Results API stopped.", "es": "API de resultados detenida."},
     "demo_api_port_taken": {"en": "port {port} is taken: the results API is not served (--api-port to choose another)", "es": "el puerto {port} está ocupado: la API de resultados no se sirve (--api-port para elegir otro)"},
+    "demo_web_app": {"en": "Web app for analysts: {url} (sign in with one of the tokens above)", "es": "Aplicación web para analistas: {url} (inicie sesión con uno de los tokens de arriba)"},
     "db_roles_ready": {"en": "Login roles ready: {roles}.", "es": "Roles de acceso listos: {roles}."},
     "database_error": {"en": "PostgreSQL refused: {problem}", "es": "PostgreSQL rechazó la operación: {problem}"},
     "demo_leads_title": {"en": "Leads: the dealers with the highest trafficking score (GET /v1/leads/dealers):", "es": "Pistas: las armerías con mayor puntaje de tráfico (GET /v1/leads/dealers):"},

@@ -1,10 +1,11 @@
 """The leads' SQL: every figure is computed over the caller's visible traces only, never over the whole table.
 
-Each query starts from the CTE `visible`, the traces `Scope.trace_clause` keeps, and everything else (counts,
-medians, multiple-sale reports, agencies) is joined to or aggregated from it, so a trace outside the scope can
-be neither listed nor counted. Recovering agencies are counted only among the agencies the caller may see.
-Every value is a parameter; the only text spliced into SQL is this module's constants and the scope's own
-fragment. Lists of ids are cut to the first MAX_EVIDENCE_IDS in id order (the counts are not).
+Each query starts from the CTE `visible`, the traces `Scope.traces` gives the caller (a confirmed duplicate
+counted once, as its surviving trace), and everything else (counts, medians, multiple-sale reports, agencies)
+is joined to or aggregated from it, so a trace outside the scope can be neither listed nor counted. Recovering
+agencies are counted only among the agencies the caller may see. Every value is a parameter; the only text
+spliced into SQL is this module's constants and the scope's own fragments. Lists of ids are cut to the first
+MAX_EVIDENCE_IDS in id order (the counts are not).
 """
 
 from __future__ import annotations
@@ -40,11 +41,12 @@ SOURCE_STATE_ORDER = {
 
 
 def _visible(scope: Scope) -> tuple[str, dict[str, Any]]:
-    """The `visible` CTE (the caller's traces) and the parameters every lead query shares."""
-    clause, params = scope.trace_clause("t")
+    """The `visible` CTE (the caller's traces, a merged pair of confirmed duplicates as one: `Scope.traces`) and
+    the parameters every lead query shares."""
+    source, params = scope.traces("t")
     columns = ", ".join(f"t.{c}" for c in VISIBLE_COLUMNS)
     params.update(short=SHORT_TIME_TO_CRIME_DAYS, max_ids=MAX_EVIDENCE_IDS)
-    return f"visible AS (SELECT {columns} FROM traces t WHERE {clause})", params  # noqa: S608 - constants only
+    return f"visible AS (SELECT {columns} FROM {source})", params  # noqa: S608 - constants only
 
 
 def _agency_visible(scope: Scope, params: dict[str, Any], expression: str) -> str:

@@ -40,6 +40,9 @@ class TraceSummary(BaseModel):
     dealer_license: str | None
     purchaser_ref: str | None = Field(description="a pseudonym of the first purchaser: equal on traces of one buyer")
     completed_at: datetime
+    merged_from: list[str] = Field(default_factory=list,
+                                   description="traces merged into this one (confirmed duplicates of the same gun, "
+                                               "shown only as this trace); empty for most traces")
 
 
 class TracePage(BaseModel):
@@ -65,6 +68,7 @@ class Recovery(BaseModel):
 
     agency_id: str
     event_id: str
+    trace_id: str = Field(description="the trace it was recorded on (a merged duplicate's id for its recoveries)")
     recovery_date: date
     state_code: str | None
     municipality: str | None
@@ -107,6 +111,9 @@ class Purchaser(BaseModel):
 class TraceDetail(TraceSummary):
     """A trace with its chain of custody, every visible recovery, linked duplicates and stage timings."""
 
+    merged_into: str | None = Field(None, description="set when the trace asked for was merged into another (a "
+                                                      "confirmed duplicate): the answer is the surviving trace's "
+                                                      "detail, and this is its id")
     hops: list[Hop]
     recoveries: list[Recovery]
     hidden_recoveries: int = Field(description="recoveries by agencies the caller may not see")

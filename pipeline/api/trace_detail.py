@@ -24,12 +24,16 @@ def _when(value: Any) -> Any:
 
 
 def visible_trace_row(conn: Any, trace_id: str, scope: Scope) -> tuple[Any, ...]:
-    """The summary row and hops/stage timings of a visible trace; ApiError 404 otherwise."""
-    scope_sql, params = scope.trace_clause()
+    """The summary row and hops/stage timings of a visible trace, merged (Scope.traces); ApiError 404 otherwise.
+
+    The id of a trace the caller sees merged into another (a confirmed duplicate) answers the survivor's row.
+    """
+    source, params = scope.traces("t")
+    survivor, more = scope.survivor_of("trace_id")
     columns = ", ".join(f"t.{c}" for c in SUMMARY_COLUMNS)
     with conn.cursor() as cur:
-        cur.execute(f"SELECT {columns}, t.hops, t.stage_timings FROM traces t "  # noqa: S608 - constants only
-                    f"WHERE t.trace_id = %(trace_id)s AND {scope_sql}", {**params, "trace_id": trace_id})
+        cur.execute(f"SELECT {columns}, t.hops, t.stage_timings FROM {source} "  # noqa: S608 - constants only
+                    f"WHERE t.trace_id = {survivor}", {**params, **more, "trace_id": trace_id})
         row = cur.fetchone()
     if row is None:
         raise ApiError(404, "not_found")
@@ -55,27 +59,28 @@ def _timings(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _recoveries(conn: Any, trace_id: str, scope: Scope) -> tuple[list[dict[str, Any]], int]:
+def _recoveries(conn: Any, trace_ids: list[str], scope: Scope) -> tuple[list[dict[str, Any]], int]:
+    """The visible recoveries of a trace and of the traces merged into it, and how many others there are."""
+    names = ("agency_id", "event_id", "trace_id", "recovery_date", "state_code", "municipality",
+             "possible_duplicate", "reported_at")
     with conn.cursor() as cur:
-        cur.execute("SELECT agency_id, event_id, recovery_date, state_code, municipality, possible_duplicate, "
-                    "reported_at FROM recoveries WHERE trace_id = %s ORDER BY recovery_date, agency_id, event_id",
-                    (trace_id,))
+        cur.execute(f"SELECT {', '.join(names)} FROM recoveries WHERE trace_id = ANY (%s) "  # noqa: S608
+                    "ORDER BY recovery_date, agency_id, event_id", (trace_ids,))
         rows = cur.fetchall()
-    names = ("agency_id", "event_id", "recovery_date", "state_code", "municipality", "possible_duplicate",
-             "reported_at")
     shown = [dict(zip(names, row, strict=True)) for row in rows if scope.sees_agency(row[0])]
     return shown, len(rows) - len(shown)
 
 
-def visible_duplicate_links(conn: Any, scope: Scope, trace_id: str | None = None, status: str | None = None,
+def visible_duplicate_links(conn: Any, scope: Scope, trace_ids: list[str] | None = None, status: str | None = None,
                             link_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-    """Possible-duplicate links whose two traces the caller may both see (one trace's, or the queue)."""
+    """Possible-duplicate links whose two traces, as recorded, the caller may both see (some traces' links, or
+    the queue); a confirmed link stays listed (and may be reopened) while its traces are shown merged."""
     scope_a, params = scope.trace_clause("a")
     scope_b, _ = scope.trace_clause("b")
     conditions = [scope_a, scope_b]
-    if trace_id is not None:
-        conditions.append("(d.trace_id = %(trace_id)s OR d.candidate_trace_id = %(trace_id)s)")
-        params["trace_id"] = trace_id
+    if trace_ids is not None:
+        conditions.append("(d.trace_id = ANY (%(trace_ids)s) OR d.candidate_trace_id = ANY (%(trace_ids)s))")
+        params["trace_ids"] = trace_ids
     if status is not None:
         conditions.append("d.status = %(status)s")
         params["status"] = status
@@ -91,6 +96,21 @@ def visible_duplicate_links(conn: Any, scope: Scope, trace_id: str | None = None
         return [dict(zip(DUPLICATE_COLUMNS, row, strict=True)) for row in cur.fetchall()]
 
 
+def linked_traces(conn: Any, scope: Scope, trace_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The two sides of possible-duplicate links as recorded (not merged), visible ones only, by trace id:
+    the firearm, the recovery date and state, the visible recovering agencies (for a side-by-side review)."""
+    scope_sql, params = scope.trace_clause("t")
+    names = ("trace_id", "maker", "model", "caliber", "serial", "firearm_type", "recovery_date", "state_code",
+             "agencies", "outcome", "reason")
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT {', '.join('t.' + n for n in names)} FROM traces t "  # noqa: S608 - constants only
+                    f"WHERE t.trace_id = ANY (%(ids)s) AND {scope_sql}", {**params, "ids": trace_ids})
+        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    for row in rows:
+        row["agencies"] = [a for a in row["agencies"] if scope.sees_agency(a)]
+    return {row["trace_id"]: row for row in rows}
+
+
 def read_purchaser(conn: Any, caller: Caller, purchaser_id: str, reason: str) -> dict[str, Any] | None:
     """The purchaser's identity through the audited path (one audit row per read, with the reason)."""
     with conn.cursor() as cur:
@@ -104,14 +124,20 @@ def read_purchaser(conn: Any, caller: Caller, purchaser_id: str, reason: str) ->
 
 def trace_detail(conn: Any, trace_id: str, scope: Scope, lang: str, pepper: bytes,
                  purchaser_for: tuple[Caller, str] | None = None) -> dict[str, Any]:
-    """The whole trace as models.TraceDetail; `purchaser_for` (caller, reason) adds the audited identity."""
+    """The whole trace as models.TraceDetail; `purchaser_for` (caller, reason) adds the audited identity.
+
+    A trace merged into another (Scope: a confirmed duplicate the caller sees) answers the survivor's detail
+    with `merged_into` set; a survivor lists the recoveries and links of every trace merged into it.
+    """
     row = visible_trace_row(conn, trace_id, scope)
     hops_raw, timings_raw = row[-2], row[-1]
     purchaser_id = row[SUMMARY_COLUMNS.index("purchaser_id")]
     detail = summary(row[:-2], scope, lang, pepper)
+    group = [detail["trace_id"], *detail["merged_from"]]
+    detail["merged_into"] = detail["trace_id"] if detail["trace_id"] != trace_id else None
     detail["hops"] = _hops(hops_raw, detail["purchaser_ref"])
-    detail["recoveries"], detail["hidden_recoveries"] = _recoveries(conn, trace_id, scope)
-    detail["possible_duplicates"] = visible_duplicate_links(conn, scope, trace_id=trace_id)
+    detail["recoveries"], detail["hidden_recoveries"] = _recoveries(conn, group, scope)
+    detail["possible_duplicates"] = visible_duplicate_links(conn, scope, trace_ids=group)
     detail["stage_timings"] = _timings(timings_raw)
     detail["purchaser"] = None
     if purchaser_for is not None and purchaser_id is not None:

@@ -30,7 +30,7 @@ SORTS: dict[str, str] = {
 SUMMARY_COLUMNS = (
     "trace_id", "outcome", "reason", "maker", "model", "caliber", "serial", "firearm_type", "country",
     "recovery_date", "state_code", "opening_agency", "agencies", "first_sale_date", "time_to_crime_days",
-    "source_state", "dealer_license", "purchaser_id", "completed_at",
+    "source_state", "dealer_license", "purchaser_id", "completed_at", "merged_from",
 )
 
 
@@ -74,10 +74,10 @@ def clean_serial(serial: str) -> str:
     return clean or serial.strip().upper()
 
 
-def where_clause(filters: TraceFilters, scope: Scope) -> tuple[list[str], dict[str, Any]]:
-    """SQL conditions (ANDed) and their parameters."""
-    scope_sql, params = scope.trace_clause()
-    clauses = [scope_sql]
+def where_clause(filters: TraceFilters, scope: Scope) -> tuple[str, list[str], dict[str, Any]]:
+    """The FROM item (the caller's traces, merged: `Scope.traces`), SQL conditions (ANDed), their parameters."""
+    source, params = scope.traces("t")
+    clauses = ["TRUE"]
     simple = (("agency", "%(agency)s = ANY (t.agencies)"), ("state", "t.state_code = %(state)s"),
               ("outcome", "t.outcome = %(outcome)s"), ("reason", "t.reason = %(reason)s"),
               ("recovered_from", "t.recovery_date >= %(recovered_from)s"),
@@ -98,8 +98,9 @@ def where_clause(filters: TraceFilters, scope: Scope) -> tuple[list[str], dict[s
         if filters.serial_near:  # a cheap superset; the exact possible-duplicate rule is applied in Python
             clauses.append("levenshtein_less_equal(t.serial, %(serial)s, 2) <= 2")
         else:
-            clauses.append("t.serial = %(serial)s")
-    return clauses, params
+            serial_sql, _ = scope.merged_serial_clause("t", "serial")
+            clauses.append(serial_sql)
+    return source, clauses, params
 
 
 def encode_cursor(sort: str, key: Any, trace_id: str) -> str:
@@ -123,7 +124,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, str]:
 def search_sql(filters: TraceFilters, scope: Scope, sort: str, descending: bool, after: tuple[Any, str] | None,
                limit: int) -> tuple[str, dict[str, Any]]:
     """The page query: filters, the cursor's keyset condition, the sort, a limit."""
-    clauses, params = where_clause(filters, scope)
+    source, clauses, params = where_clause(filters, scope)
     key = SORTS[sort]
     if after is not None:
         params["after_key"], params["after_id"] = after
@@ -132,7 +133,7 @@ def search_sql(filters: TraceFilters, scope: Scope, sort: str, descending: bool,
     direction = "DESC" if descending else "ASC"
     params["limit"] = limit
     columns = ", ".join(f"t.{c}" for c in SUMMARY_COLUMNS)
-    query = (f"SELECT {columns}, {key} AS sort_key FROM traces t WHERE {' AND '.join(clauses)} "  # noqa: S608
+    query = (f"SELECT {columns}, {key} AS sort_key FROM {source} WHERE {' AND '.join(clauses)} "  # noqa: S608
              f"ORDER BY {key} {direction}, t.trace_id {direction} LIMIT %(limit)s")
     return query, params
 
@@ -178,12 +179,13 @@ def search_page(conn: Any, filters: TraceFilters, scope: Scope, sort: str, desce
 
 
 def search_counts(conn: Any, filters: TraceFilters, scope: Scope) -> dict[str, dict[str, int]]:
-    """Traces of a search by Mexican recovery state and by US source state (what the maps colour)."""
-    clauses, params = where_clause(filters, scope)
+    """Traces of a search by Mexican recovery state and by US source state (what the maps colour); a merged
+    pair of confirmed duplicates counts once."""
+    source, clauses, params = where_clause(filters, scope)
     counts: dict[str, dict[str, int]] = {}
     for column in ("state_code", "source_state"):
         with conn.cursor() as cur:
-            cur.execute(f"SELECT t.{column}, count(*) FROM traces t WHERE {' AND '.join(clauses)} "  # noqa: S608
+            cur.execute(f"SELECT t.{column}, count(*) FROM {source} WHERE {' AND '.join(clauses)} "  # noqa: S608
                         f"AND t.{column} IS NOT NULL GROUP BY 1", params)
             counts[column] = {key: int(n) for key, n in cur.fetchall()}
     return counts

@@ -72,6 +72,7 @@ def api_tour(demo: Settings, port: int, serve: bool, console: Console) -> None:
     console.print(t("demo_api_title", lang, url=url))
     for agency, role, token in accounts:
         console.print(f"  {agency:8} {role:17} {token}", highlight=False)
+    console.print(t("demo_web_app", lang, url=f"{url}/app/"), highlight=False, soft_wrap=True)
     console.print(t("demo_api_try", lang), highlight=False)
     console.print(f'  curl -s -H "Authorization: Bearer {accounts[0][2]}" "{url}/v1/traces?limit=3&lang={lang}"',
                   highlight=False, soft_wrap=True)

@@ -11,9 +11,9 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from pipeline.web.pages import CsrfFailed, PageForbidden, SignInRequired, page_lang, render
-from pipeline.web.routes import search, signin, trace
+from pipeline.web.routes import duplicates, leads, search, signin, submit, trace
 
-PAGE_ROUTERS = [signin.router, search.router, trace.router]
+PAGE_ROUTERS = [signin.router, search.router, trace.router, leads.router, submit.router, duplicates.router]
 
 
 def mount_web_app(app: FastAPI) -> FastAPI:

@@ -164,15 +164,26 @@ def submit_seizures(request: Request, who: Submitter, conn: Connection,
     """Publish seizures to the pipeline as the caller's agency, validated as `tracepipe publish` validates a
     file: each bad record is reported (position, field, reason) and the good ones are published. A record
     without agency_id is the caller's agency's; one naming another agency is rejected (`agency_mismatch`)."""
+    report, refused = publish_body(request.app, conn, who, body, request.headers.get("content-type"), language)
+    if refused:
+        return JSONResponse({**error_body("records_rejected", language), **report}, 422)
+    return report
+
+
+def publish_body(app: FastAPI, conn: Any, who: Caller, body: bytes, content_type: str | None,
+                 language: str) -> tuple[dict[str, Any], bool]:
+    """The submission path shared by this route and the web app's submit page: parse and validate the body as
+    the caller's agency, publish the good records, record them as received. Returns (SubmissionReport as a
+    dict, True when every record was rejected and nothing was published); ApiError for a body that is not
+    records (400, 413, 415) or a broker that is down (503)."""
     now = datetime.now(UTC)
-    batch = parse_body(body, request.headers.get("content-type"), who.agency_id, now)
+    batch = parse_body(body, content_type, who.agency_id, now)
     if not batch.datums:
-        refused = {**error_body("records_rejected", language), **_report(batch, 0, batch.rejected, False, language)}
-        return JSONResponse(refused, 422)
-    if not request.app.state.broker_ready():
+        return _report(batch, 0, batch.rejected, False, language), True
+    if not app.state.broker_ready():
         raise ApiError(503, "broker_unavailable")
     try:
-        publisher = publisher_of(request.app)
+        publisher = publisher_of(app)
     except KafkaError as exc:
         log.warning("no producer for submissions: %s", type(exc).__name__)
         raise ApiError(503, "broker_unavailable") from None
@@ -188,4 +199,4 @@ def submit_seizures(request: Request, who: Submitter, conn: Connection,
     recorded = _record_received(conn, who, published, now)
     log.info("submission by %s (%s): %d received, %d published", who.account_id, who.agency_id, batch.received,
              len(published))
-    return _report(batch, len(published), problems, recorded, language)
+    return _report(batch, len(published), problems, recorded, language), False

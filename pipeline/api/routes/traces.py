@@ -112,7 +112,9 @@ def get_trace(request: Request, trace_id: Id, who: Reader,
               conn: Connection, language: Annotated[str, Depends(lang)],
               reason: Annotated[str | None, Query(max_length=500, pattern=PRINTABLE)] = None) -> dict[str, Any]:
     """Chain of custody hop by hop, recoveries, linked duplicates, stage timings; an investigator who gives
-    a `reason` also gets the purchaser's identity (audited)."""
+    a `reason` also gets the purchaser's identity (audited). A confirmed duplicate is one gun: the trace merged
+    into another answers the surviving trace's detail with `merged_into`, and the survivor lists the
+    recoveries of both and names the other in `merged_from`."""
     purchaser_for = None
     if may_read_personal_data(who.role) and reason is not None:
         if not reason.strip():
@@ -145,7 +147,9 @@ def list_duplicates(who: Reader, conn: Connection,
 @router.post("/duplicates/{link_id}", response_model=DuplicateLink, summary="Decide on a possible duplicate")
 def decide_duplicate(link_id: Id, body: DuplicateDecision, who: Reader,
                      conn: Connection) -> dict[str, Any]:
-    """Confirm (one gun), reject (two guns) or reopen a link; audited, and reversible by another decision."""
+    """Confirm (one gun), reject (two guns) or reopen a link; audited, and reversible by another decision.
+    Confirmed, the link's two traces are shown as one (its `trace_id`) in search, export, leads and detail to
+    every caller who may see both; rejected or reopened, as two again."""
     scope = Scope.of(conn, who)
     links = visible_duplicate_links(conn, scope, link_id=link_id)
     if not links:
