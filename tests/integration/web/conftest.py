@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from pipeline.paths import PROJECT_ROOT
@@ -90,9 +90,15 @@ def phone() -> Iterator[webdriver.Chrome]:
 
 def click_and_wait(driver: webdriver.Chrome, by: str, selector: str) -> None:
     """Click an element that loads another page, and wait until that page has replaced this one."""
-    old = driver.find_element(By.TAG_NAME, "html")
+    # A new document has a new time origin; while it loads, chromedriver may answer with any error.
+    before = driver.execute_script("return performance.timeOrigin")
+
+    def loaded(d: webdriver.Chrome) -> bool:
+        return bool(d.execute_script("return document.readyState === 'complete' && performance.timeOrigin !== "
+                                     "arguments[0]", before))
+
     driver.find_element(by, selector).click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(loaded)
 
 
 def sign_in(driver: webdriver.Chrome, web: Web, who: str) -> None:
