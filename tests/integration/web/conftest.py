@@ -88,17 +88,28 @@ def phone() -> Iterator[webdriver.Chrome]:
     driver.quit()
 
 
-def click_and_wait(driver: webdriver.Chrome, by: str, selector: str) -> None:
-    """Click an element that loads another page, and wait until that page has replaced this one."""
-    # A new document has a new time origin; while it loads, chromedriver may answer with any error.
-    before = driver.execute_script("return performance.timeOrigin")
+def page_origin(driver: webdriver.Chrome) -> float:
+    """The current document's time origin: a new page has a new one."""
+    origin: float = driver.execute_script("return performance.timeOrigin")
+    return origin
+
+
+def wait_for_next_page(driver: webdriver.Chrome, before: float) -> None:
+    """Wait until a document other than the one of `before` has loaded (chromedriver may answer any error
+    while it loads)."""
 
     def loaded(d: webdriver.Chrome) -> bool:
         return bool(d.execute_script("return document.readyState === 'complete' && performance.timeOrigin !== "
                                      "arguments[0]", before))
 
-    driver.find_element(by, selector).click()
     WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(loaded)
+
+
+def click_and_wait(driver: webdriver.Chrome, by: str, selector: str) -> None:
+    """Click an element that loads another page, and wait until that page has replaced this one."""
+    before = page_origin(driver)
+    driver.find_element(by, selector).click()
+    wait_for_next_page(driver, before)
 
 
 def sign_in(driver: webdriver.Chrome, web: Web, who: str) -> None:

@@ -18,7 +18,6 @@ import requests
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from pipeline.api.trace_search import purchaser_ref
@@ -26,7 +25,14 @@ from pipeline.web import app as web_app
 from pipeline.web.routes import leads as leads_page
 from pipeline.web.text import day, number, w
 from tests.integration.api.world import NAME_MARK
-from tests.integration.web.conftest import click_and_wait, screenshot, serious_accessibility_violations, sign_in
+from tests.integration.web.conftest import (
+    click_and_wait,
+    page_origin,
+    screenshot,
+    serious_accessibility_violations,
+    sign_in,
+    wait_for_next_page,
+)
 
 RECOVERED = date(2024, 7, 1)  # every world trace's recovery date
 LONG_TTC = 2000  # TR-FGEJAL-2's time to crime, and D-AZ-1's median for Jalisco: a number >= 1,000
@@ -226,9 +232,9 @@ def test_sorting_by_another_column_reorders_the_table_with_the_keyboard(web, bro
     by_score = _rows(browser, "dealers")
     assert browser.find_element(By.CSS_SELECTOR, "#dealers-table th[aria-sort]").text.startswith("Score")
     _tab_to(browser, "dealer_sort=-multiple_sale_reports")
-    old = browser.find_element(By.TAG_NAME, "html")
+    before = page_origin(browser)
     browser.switch_to.active_element.send_keys(Keys.ENTER)
-    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(old))
+    wait_for_next_page(browser, before)
     assert "dealer_sort=-multiple_sale_reports" in browser.current_url
     by_reports = _rows(browser, "dealers")
     api = [d["dealer_license"] for d in _api(web, "jal", "dealers", sort="-multiple_sale_reports")["items"]]
