@@ -52,7 +52,7 @@ def dashboard(
 
 
 
-BENCHES = ("codec", "dedupe-memory", "api")
+BENCHES = ("codec", "dedupe-memory", "api", "pipeline")
 
 
 def _bench_runner(name: str) -> Callable[[int], list[dict[str, Any]]]:
@@ -77,13 +77,49 @@ def bench(
     name: str = typer.Argument(..., help=f"which benchmark: {', '.join(BENCHES)}"),
     n: int = typer.Option(None, "--n", min=10, help="records (codec), firearms (dedupe-memory), requests (api)"),
     out: Path = typer.Option(Path("benchmarks/results"), "--out", help="folder for the results table"),
+    parts: str = typer.Option(None, "--parts", help="pipeline: comma-separated parts of backfill, ceiling, "
+                              "latency, urgent, memory, restart, scaling ('all'; default "
+                              "backfill,ceiling,latency,urgent,memory)"),
+    runs: int = typer.Option(3, "--runs", min=1, help="pipeline: runs of the cheap parts (ceiling, restart)"),
+    pipeline_runs: int = typer.Option(1, "--pipeline-runs", min=1,
+                                      help="pipeline: runs of the parts that drive the whole pipeline"),
+    days: int = typer.Option(30, "--days", min=1, max=3660, help="pipeline: days of seizures in the backfill"),
+    per_day: float = typer.Option(1000.0, "--per-day", min=1.0, help="pipeline: seizures a day in the backfill"),
+    rates: str = typer.Option("100,200,500", "--rates", help="pipeline: offered events/s of the latency levels"),
+    level_seconds: float = typer.Option(10.0, "--level-seconds", min=1.0, help="pipeline: seconds per latency level"),
+    backlog: str = typer.Option("20000", "--backlog", help="pipeline: routine backlog sizes under which urgent "
+                                "latency is measured (e.g. 20000,100000)"),
+    restart_firearms: int = typer.Option(5000, "--restart-firearms", min=10,
+                                         help="pipeline: firearms in dedupe's table when it restarts"),
+    background_firearms: int = typer.Option(20_000, "--background-firearms", min=0,
+                                            help="pipeline: commerce records of guns never seized, seeded as well"),
 ) -> None:
     """Run a benchmark and write its results (benchmarks/results/bench-NAME.md and .json)."""
     from pipeline.bench.report import write_results
 
+    if name == "pipeline":
+        from pipeline.bench.pipeline_run import PipelineBenchOptions, parse_parts, run_pipeline_bench
+
+        options = PipelineBenchOptions(
+            parts=parse_parts(parts), runs=runs, pipeline_runs=pipeline_runs, days=days, per_day=per_day,
+            rates=_numbers(rates), level_s=level_seconds, backlogs=_numbers(backlog),
+            restart_firearms=restart_firearms, background_firearms=background_firearms)
+        console.print(str(run_pipeline_bench(STATE.settings, options, out, console)))
+        return
     run = _bench_runner(name)
     path = write_results(name, run(n or (200 if name == "api" else 20_000)), out, console)
     console.print(str(path))
+
+
+def _numbers(text: str) -> tuple[int, ...]:
+    """'100,200,500' -> (100, 200, 500); anything else is a usage error."""
+    try:
+        values = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise typer.BadParameter(f"expected comma-separated whole numbers, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise typer.BadParameter(f"expected positive whole numbers, got {text!r}")
+    return values
 
 
 @app.command("demo")

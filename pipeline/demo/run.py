@@ -16,7 +16,15 @@ from pathlib import Path
 import psycopg2
 from psycopg2 import sql
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from pipeline.accounts.registry import register_agencies
@@ -28,7 +36,7 @@ from pipeline.demo.summary import RunSummary, read_database_figures, reason_coun
 from pipeline.i18n import t
 from pipeline.ops.dashboard.feed import DashboardFeed
 from pipeline.ops.dashboard.web import DashboardThread
-from pipeline.ops.lag.drain import wait_until_drained
+from pipeline.ops.lag.drain import Backlog, wait_until_drained
 from pipeline.producers.scenario import generate_scenario
 from pipeline.producers.scenario_publish import publish_scenario
 from pipeline.records.seeding.seed import seed_records
@@ -86,6 +94,16 @@ def recreate_database(settings: Settings) -> Settings:
     return demo
 
 
+def show_backlog(progress: Progress, task: TaskID, owed: Backlog | None, lang: str) -> None:
+    """The waiting line: records the processors have committed out of every record published to their inputs.
+
+    The total grows while the stages produce into the next stage's topics; it is final once all is drained."""
+    if owed is None:
+        return  # the broker did not answer this time: keep the last figures
+    progress.update(task, total=max(owed.owed, owed.outstanding), completed=owed.done,
+                    description=t("demo_step_wait", lang, left=owed.outstanding))
+
+
 def run_demo(settings: Settings, options: DemoOptions, console: Console) -> RunSummary:
     """The whole demo; returns the summary it printed."""
     lang, began = settings.lang, time.monotonic()
@@ -113,8 +131,7 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> RunS
                 publishing = progress.add_task(t("demo_step_publish", lang), total=len(scenario.events))
                 publish_scenario(demo, scenario.events, lambda n: progress.advance(publishing, n))
                 waiting = progress.add_task(t("demo_step_wait", lang, left="?"), total=None)
-                wait_until_drained(demo, processors, on_tick=lambda left: progress.update(
-                    waiting, description=t("demo_step_wait", lang, left="?" if left is None else left)))
+                wait_until_drained(demo, processors, on_tick=lambda owed: show_backlog(progress, waiting, owed, lang))
         finally:
             watchdog.stop()
             workers.stop()

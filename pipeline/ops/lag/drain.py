@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient
@@ -16,12 +17,26 @@ from pipeline.stack.topics import partitions_of
 from pipeline.topology import PROCESSORS
 
 
-def outstanding(settings: Settings, processors: Iterable[str], admin: KafkaAdminClient,
-                consumer: KafkaConsumer) -> int:
-    """Records published to the processors' inputs (all of them, the sink's extra inputs too) not yet
+@dataclass(frozen=True)
+class Backlog:
+    """What the processors owe: every record published to their inputs (from the oldest kept), and how many
+    of those their groups have not committed yet."""
+
+    owed: int
+    outstanding: int
+
+    @property
+    def done(self) -> int:
+        """Records already committed."""
+        return max(0, self.owed - self.outstanding)
+
+
+def backlog(settings: Settings, processors: Iterable[str], admin: KafkaAdminClient,
+            consumer: KafkaConsumer) -> Backlog:
+    """Records published to the processors' inputs (all of them, the sink's extra inputs too), and those not yet
     committed by their groups; a group that never committed owes everything from offset 0 kept."""
     wanted = set(processors)
-    total = 0
+    owed = left = 0
     for spec in PROCESSORS:
         if spec.name not in wanted:
             continue
@@ -36,36 +51,48 @@ def outstanding(settings: Settings, processors: Iterable[str], admin: KafkaAdmin
             for tp in parts:
                 done = committed.get(tp)
                 position = done.offset if done is not None and done.offset >= 0 else starts[tp]
-                total += max(0, ends[tp] - position)
-    return total
+                owed += max(0, ends[tp] - starts[tp])
+                left += max(0, ends[tp] - position)
+    return Backlog(owed, left)
+
+
+def outstanding(settings: Settings, processors: Iterable[str], admin: KafkaAdminClient,
+                consumer: KafkaConsumer) -> int:
+    """Records published to the processors' inputs not yet committed by their groups (see `backlog`)."""
+    return backlog(settings, processors, admin, consumer).outstanding
 
 
 def wait_until_drained(settings: Settings, processors: Iterable[str], timeout_s: float = 600.0,
-                       settle_s: float = 3.0, on_tick: Callable[[int | None], None] | None = None) -> None:
+                       settle_s: float = 3.0, on_tick: Callable[[Backlog | None], None] | None = None) -> None:
     """Block until nothing is outstanding twice in a row, `settle_s` apart (a stage may still be about to
-    produce into the next stage's topic). A broker not ready to answer counts as not drained."""
+    produce into the next stage's topic). A broker not ready to answer counts as not drained. `on_tick` gets
+    each measure (None when the broker did not answer), e.g. for a progress bar of records done out of owed."""
     processors = list(processors)
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
 
-    def measure() -> int | None:
+    def measure() -> Backlog | None:
         try:
-            return outstanding(settings, processors, admin, consumer)
+            return backlog(settings, processors, admin, consumer)
         except (KafkaError, StackError):
             return None
+
+    def left(measured: Backlog | None) -> int | None:
+        return None if measured is None else measured.outstanding
 
     deadline = time.monotonic() + timeout_s
     try:
         while time.monotonic() < deadline:
-            left = measure()
+            measured = measure()
             if on_tick:
-                on_tick(left)
-            if left == 0:
+                on_tick(measured)
+            if left(measured) == 0:
                 time.sleep(settle_s)
-                if measure() == 0:
+                if left(measure()) == 0:
                     return
             time.sleep(1.0)
-        raise StackError(f"the pipeline did not finish within {timeout_s:.0f} s ({measure()} records outstanding)")
+        raise StackError(f"the pipeline did not finish within {timeout_s:.0f} s "
+                         f"({left(measure())} records outstanding)")
     finally:
         admin.close()
         consumer.close()
