@@ -14,7 +14,7 @@ from pipeline.records.seeding.seed import seed_records
 from pipeline.settings import Settings
 from pipeline.stack.postgres import ensure_database
 from pipeline.stack.topics import ensure_topics, read_all
-from pipeline.worker.supervisor import WorkerSet
+from pipeline.worker.supervisor import Reviver, WorkerSet
 from pipeline.worker.watchdog import StallWatchdog
 
 
@@ -37,14 +37,18 @@ class PipelineHarness:
         ensure_topics(self.settings)
 
     def start(self) -> None:
-        """Start the workers, watched for stalls like `tracepipe worker` does."""
+        """Start the workers, watched for stalls and revived when they end, like `tracepipe worker` does."""
         env = {**os.environ, **self.extra_env, "TRACEPIPE_NAMESPACE": self.settings.namespace}
         self.workers = WorkerSet(self.processors, env)
         self.workers.start()
         self.watchdog = StallWatchdog(self.settings, self.processors, self.workers.restart)
         self.watchdog.start()
+        self.reviver = Reviver(self.workers)
+        self.reviver.start()
 
     def stop(self) -> None:
+        self.reviver.stop()
+        self.reviver.join()  # so it cannot start a worker after the others are stopped
         self.watchdog.stop()
         self.workers.stop()
 
