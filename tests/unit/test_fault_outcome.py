@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from tests.integration.faults.acked import Acknowledged, without_outcome
 from tests.integration.faults.outcome import Tables, outcome_of
 
 RUN = Tables(
@@ -38,3 +39,10 @@ def test_any_difference_in_what_was_decided_shows():
         replace(RUN, stages=["completed", "dealer"]),
     ]
     assert all(outcome_of(variant) != outcome_of(RUN) for variant in variants)
+
+
+def test_an_acknowledged_record_is_owed_a_sighting_a_seizure_outcome_or_a_dead_letter():
+    acked = Acknowledged({(0, 1): ("FGR", "e1"), (0, 2): ("FGE-JAL", "e2"), (1, 0): ("FGR", "e4"),
+                          (2, 7): None, (3, 3): ("FGR", "lost"), (4, 4): None})
+    letters = [("seizures.raw:2:7", "DECODE_CORRUPT"), ("traces.at-dealer:4:4", "PROCESSING_ERROR")]
+    assert without_outcome(acked, replace(RUN, dead_letters=letters)) == [(3, 3), (4, 4)]
