@@ -14,10 +14,11 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from pipeline.processors.serial_linker import SerialTable
 from pipeline.rules.dedupe import Sighting, decide_sighting
-from pipeline.rules.possible_duplicates import IndexedSerial, family_key, match_bucket, neighbourhood
+from pipeline.rules.possible_duplicates import IndexedSerial, family_key, match_bucket, serial_key
 
-FAMILY = family_key("GLOCK")
+FAMILY = family_key("GLOCK") or "GLOCK"
 
 
 def _serial(i: int) -> str:
@@ -34,28 +35,27 @@ def firearms_table(n: int) -> dict[bytes, Any]:
     return table
 
 
-def serial_bucket_table(n: int) -> dict[bytes, Any]:
-    """The serial linker's table after n new traces (one entry per deletion-neighbourhood variant)."""
-    table: dict[bytes, Any] = {}
+def serial_bucket_table(n: int) -> SerialTable:
+    """The serial linker's state after n new traces: one table entry per trace, and the neighbourhood index."""
+    state = SerialTable({})
     day = date(2024, 7, 1)
     for i in range(n):
         recovered = day + timedelta(days=i % 365)
         entry = IndexedSerial(f"TR-{i:020d}", _serial(i), "G19", "9MM", recovered, "14", 20.6, -103.3)
-        for variant in neighbourhood(entry.serial):
-            key = f"{FAMILY}|{variant}".encode()
-            bucket, _ = match_bucket([IndexedSerial.from_json(e) for e in table.get(key, [])], entry)
-            table[key] = [e.to_json() for e in bucket]
-    return table
+        key = serial_key(FAMILY, entry.serial)
+        bucket, _ = match_bucket(state.filed(key), entry)
+        state.file(key, bucket)
+    return state
 
 
-def _measure(build: Callable[[int], dict[bytes, Any]], n: int) -> tuple[int, int]:
+def _measure(build: Callable[[int], dict[bytes, Any] | SerialTable], n: int) -> tuple[int, int]:
     gc.collect()
     tracemalloc.start()
     table = build(n)
     gc.collect()
     used = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
-    return used, len(table)
+    return used, len(table.table if isinstance(table, SerialTable) else table)
 
 
 def run_dedupe_memory_bench(n: int) -> list[dict[str, Any]]:

@@ -2,8 +2,8 @@
 on the express lane) and attaches later sightings to it; exact re-sends are dropped (and recorded on their
 own topic, so they are counted).
 
-New traces with a usable serial are also filed in the serial index, where the serial linker looks for a
-trace whose serial is one typo away.
+New traces with a usable serial are also filed in the serial index (one record per trace, keyed by maker),
+where the serial linker looks for a trace whose serial is one typo away.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pipeline.contract.codec import decode, encode
 from pipeline.contract.envelope import Incoming, Outgoing
 from pipeline.contract.registry import Record
 from pipeline.rules.dedupe import Decision, FirearmMemory, Sighting, decide_sighting
-from pipeline.rules.possible_duplicates import family_key, neighbourhood
+from pipeline.rules.possible_duplicates import family_key, serial_key
 from pipeline.topology import (
     SEIZURES_DUPLICATES,
     TRACES_RECOVERIES,
@@ -71,22 +71,20 @@ def trace_request(trace_id: str, enriched: dict[str, Any]) -> dict[str, Any]:
 
 
 def serial_index_entries(trace_id: str, enriched: dict[str, Any]) -> list[Outgoing]:
-    """One SerialIndexEntry per deletion-neighbourhood variant of the serial (none without a known maker)."""
+    """The trace's SerialIndexEntry, keyed by its maker family so that every serial of one maker meets in one
+    linker partition (none without a known maker or a present serial). `bucket` is the serial's own key
+    (`serial_key`); the linker derives the deletion neighbourhood itself."""
     family = family_key(enriched["maker"])
     if family is None or enriched["serial_status"] != "PRESENT" or not enriched["serial"]:
         return []
     event = enriched["event"]
-    out = []
-    for variant in neighbourhood(enriched["serial"]):
-        bucket = f"{family}|{variant}"
-        datum = {
-            "bucket": bucket, "trace_id": trace_id, "serial": enriched["serial"], "model": enriched["model"],
-            "caliber": enriched["caliber"],
-            "recovery_date": event["recovery_date"], "state_code": enriched["state_code"],
-            "latitude": event.get("latitude"), "longitude": event.get("longitude"),
-        }
-        out.append(Outgoing(TRACES_SERIAL_INDEX.name, bucket.encode(), encode(Record.SERIAL_INDEX_ENTRY, datum)))
-    return out
+    datum = {
+        "bucket": serial_key(family, enriched["serial"]), "trace_id": trace_id, "serial": enriched["serial"],
+        "model": enriched["model"], "caliber": enriched["caliber"],
+        "recovery_date": event["recovery_date"], "state_code": enriched["state_code"],
+        "latitude": event.get("latitude"), "longitude": event.get("longitude"),
+    }
+    return [Outgoing(TRACES_SERIAL_INDEX.name, family.encode(), encode(Record.SERIAL_INDEX_ENTRY, datum))]
 
 
 def sighting_source(enriched: dict[str, Any]) -> str:

@@ -6,13 +6,16 @@ be two guns: the rule links them for an analyst to confirm and never merges them
 
 Finding every serial one edit away without comparing against all serials uses the deletion neighbourhood:
 two serials within one substitution, insertion, deletion or adjacent transposition always share a
-string among {serial} ∪ {serial with one character deleted}. Each trace is indexed under those keys
-(scoped by maker), so a lookup touches a handful of small buckets, spread over partitions.
+string among {serial} ∪ {serial with one character deleted}. The linker files each trace once, under its
+maker and exact serial (`serial_key`), and keeps a `NeighbourhoodIndex` from those variants to the serials
+filed, so a lookup touches the few serials that share a variant. The index is derived from the filed keys, not
+stored: one changelog record per trace instead of one per variant.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -66,6 +69,53 @@ def neighbourhood(serial: str) -> list[str]:
     return list(dict.fromkeys(variants))
 
 
+def serial_key(family: str, serial: str) -> str:
+    """Where the linker files a trace: its maker family and exact serial (a family holds no '|')."""
+    return f"{family}|{serial}"
+
+
+class NeighbourhoodIndex:
+    """Deletion-neighbourhood variant -> the serial keys filed under it, within a family.
+
+    Derived from the filed serial keys alone, so it is rebuilt from the linker's table after a restart or a
+    rebalance (`rebuild`) and never written to a changelog. A variant usually names one serial, so it maps to
+    a plain string until a second serial shares it (a set per variant would double the memory).
+    """
+
+    def __init__(self) -> None:
+        self._keys: dict[str, str | set[str]] = {}
+
+    def add(self, key: str) -> None:
+        """File serial key `key` (`serial_key(family, serial)`) under each of its variants; idempotent."""
+        family, serial = key.split("|", 1)
+        for variant in neighbourhood(serial):
+            slot = f"{family}|{variant}"
+            held = self._keys.get(slot)
+            if held is None or held == key:
+                self._keys[slot] = key
+            elif isinstance(held, str):
+                self._keys[slot] = {held, key}
+            else:
+                held.add(key)
+
+    def near(self, family: str, serial: str) -> set[str]:
+        """Serial keys filed in `family` that share a variant with `serial` (itself included when filed)."""
+        found: set[str] = set()
+        for variant in neighbourhood(serial):
+            held = self._keys.get(f"{family}|{variant}")
+            if isinstance(held, str):
+                found.add(held)
+            elif held is not None:
+                found |= held
+        return found
+
+    def rebuild(self, keys: Iterable[str]) -> None:
+        """Forget everything and file `keys` (the table's keys after a recovery)."""
+        self._keys = {}
+        for key in keys:
+            self.add(key)
+
+
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
@@ -89,19 +139,25 @@ def link_id(trace_a: str, trace_b: str) -> str:
     return f"{first}~{second}"
 
 
-def match_bucket(bucket: list[IndexedSerial], newcomer: IndexedSerial) -> tuple[list[IndexedSerial], list[str]]:
-    """Add `newcomer` to a bucket; return (new bucket, ids of traces it should be linked to).
-
-    Idempotent: a newcomer already in the bucket (a replay) changes nothing but is matched again.
-    """
-    matches = [
-        entry.trace_id for entry in bucket
+def linked(filed: Iterable[IndexedSerial], newcomer: IndexedSerial) -> list[str]:
+    """Ids of the filed traces `newcomer` should be linked to: serial one edit away, model and caliber agreeing,
+    close in time and place."""
+    return [
+        entry.trace_id for entry in filed
         if entry.trace_id != newcomer.trace_id
         and serial_edit_distance_one(entry.serial, newcomer.serial)
         and agree(entry.model, newcomer.model)
         and agree(entry.caliber, newcomer.caliber)
         and close_in_time_and_place(entry, newcomer)
     ]
+
+
+def match_bucket(bucket: list[IndexedSerial], newcomer: IndexedSerial) -> tuple[list[IndexedSerial], list[str]]:
+    """Add `newcomer` to a bucket; return (new bucket, ids of traces it should be linked to).
+
+    Idempotent: a newcomer already in the bucket (a replay) changes nothing but is matched again.
+    """
+    matches = linked(bucket, newcomer)
     if any(entry.trace_id == newcomer.trace_id for entry in bucket):
         return bucket, matches
     return [*bucket, newcomer], matches

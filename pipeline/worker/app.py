@@ -47,21 +47,26 @@ StatefulStep = Callable[[Any, Incoming], tuple[Any, list[Outgoing]]]
 BatchStep = Callable[[list[Incoming], RetryingConnection, Settings], list[list[Outgoing]]]
 BATCH_SIZE = 200  # records per database round trip in the stages and the sink
 BATCH_WITHIN_S = 0.25  # ...or whatever arrived within this time
+# Outputs wait up to this long to share a produce request (faust's default, 0, sent about one request per record).
+PRODUCER_LINGER_S = 0.005
 
 
 @dataclass(frozen=True)
 class Step:
     """A processor's logic: per record `(record) -> outputs`; stateful `(state, record) -> (state, outputs)`;
-    or batched against PostgreSQL `(records, db, settings) -> outputs`."""
+    indexed `(view, record) -> outputs`, where `view(table)` wraps the whole table with an index derived from
+    it (its `rebuild()` runs after every table recovery); or batched against PostgreSQL
+    `(records, db, settings) -> outputs`."""
 
     function: Callable[..., Any]
-    kind: str = "record"  # record | stateful | batch
+    kind: str = "record"  # record | stateful | indexed | batch
+    view: Callable[[Any], Any] | None = None  # indexed: builds the step's view of the table
 
 
 STEPS: dict[str, Step] = {
     intake.NAME: Step(intake.intake_record),
     dedupe.NAME: Step(dedupe.dedupe_step, "stateful"),
-    serial_linker.NAME: Step(serial_linker.serial_linker_step, "stateful"),
+    serial_linker.NAME: Step(serial_linker.serial_linker_step, "indexed", serial_linker.SerialTable),
     manufacturer.NAME: Step(stage_step(manufacturer.STAGE), "batch"),
     wholesaler.NAME: Step(stage_step(wholesaler.STAGE), "batch"),
     dealer.NAME: Step(stage_step(dealer.STAGE), "batch"),
@@ -104,6 +109,7 @@ def build_app(settings: Settings, name: str) -> faust.App:
         processing_guarantee="at_least_once",
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        producer_linger=PRODUCER_LINGER_S,
         web_enabled=False,
         # Workers are stopped crash-only (supervisor.stop_workers): a short session lets the group drop a
         # killed member in seconds instead of a minute.
@@ -113,11 +119,15 @@ def build_app(settings: Settings, name: str) -> faust.App:
     inputs = [settings.topic(t.name) for t in (spec.reads, *spec.also_reads)]
     source = app.topic(*inputs, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
                        partitions=settings.partitions)
-    outputs = {topic.name: _raw_topic(app, settings, topic.name) for topic in TOPICS}
+    outputs = {topic.name: _raw_topic(app, settings, topic.name) for topic in TOPICS}  # declared for faust
+    physical = {name: topic.get_topic_name() for name, topic in outputs.items()}
 
     async def send_all(produced: list[Outgoing]) -> None:
+        # Straight to faust's producer: the same aiokafka send (queued, not awaited to delivery) without the
+        # Topic/Channel machinery around each record, which cost more than the send itself. Guarantee unchanged:
+        # faust flushes the producer before committing offsets (see docs/ARCHITECTURE.md, section 4).
         for out in produced:
-            await outputs[out.topic].send(key=out.key, value=out.value)
+            await app.producer.send(physical[out.topic], out.key, out.value, None, None, None)
 
     observe = install_metrics(app, settings, spec)  # /metrics server + snapshots; the agent's one metrics hook
     if step.kind == "batch":
@@ -126,12 +136,19 @@ def build_app(settings: Settings, name: str) -> faust.App:
         _attach_batch_agent(app, source, name, step.function, settings, send_all, observe, db)
         return app
     table = None
-    if step.kind == "stateful":
+    view: Any = None
+    if step.kind in ("stateful", "indexed"):
         if spec.table is None:
             raise ConfigError(f"processor {name!r} is stateful but pipeline/topology.py declares no table for it")
         # key_type=bytes makes faust keep keys raw in the changelog (else it JSON-decodes them on recovery);
         # values are JSON.
         table = app.Table(spec.table, default=None, partitions=settings.partitions, key_type=bytes)
+    if step.kind == "indexed" and step.view is not None and table is not None:
+        view = step.view(table)
+
+        @table.on_recover
+        async def rebuild_view() -> None:
+            view.rebuild()
 
     @app.agent(source, name=name)
     async def move_records(stream: faust.StreamT) -> None:
@@ -139,7 +156,9 @@ def build_app(settings: Settings, name: str) -> faust.App:
             incoming = _incoming(event.message)
             started = time.perf_counter()
             try:
-                if table is None:
+                if view is not None:
+                    produced = step.function(view, incoming)
+                elif table is None:
                     produced = step.function(incoming)
                 else:
                     state, produced = step.function(table.get(incoming.key), incoming)

@@ -15,7 +15,11 @@ from pipeline.worker.supervisor import die_with_supervisor
 def run_processor(name: str, settings: Settings) -> None:
     """Start the worker and block until it is stopped (SIGTERM/SIGINT)."""
     app = build_app(settings, name)
-    faust.Worker(app, loglevel=settings.worker_log_level, quiet=True).execute_from_commandline()
+    worker = faust.Worker(app, loglevel=settings.worker_log_level, quiet=True)
+    # faust's terminal spinner sets the root logger to DEBUG so that every log record turns it: every send then
+    # built a debug LogRecord (about a tenth of a busy worker's CPU) for handlers to drop. No spinner, no records.
+    worker.spinner = None
+    worker.execute_from_commandline()
 
 
 if __name__ == "__main__":

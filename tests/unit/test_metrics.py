@@ -88,7 +88,8 @@ class InMemoryPipeline:
 
     def __init__(self) -> None:
         self.observers = {name: observer(name) for name in ("intake", "dedupe", "serial_linker")}
-        self.tables: dict[str, dict] = {"dedupe": {}, "serial_linker": {}}
+        self.tables: dict[str, dict] = {"dedupe": {}}
+        self.linker = serial_linker.SerialTable({})
         self.topics: dict[str, list[Outgoing]] = {}
         self.produced: Counter = Counter()  # (processor, topic) -> records
         self.offsets: Counter = Counter()
@@ -98,10 +99,11 @@ class InMemoryPipeline:
         self.offsets[source_topic] += 1
         if name == "intake":
             outputs = intake.intake_record(record)
-        else:
-            step = dedupe.dedupe_step if name == "dedupe" else serial_linker.serial_linker_step
+        elif name == "dedupe":
             table = self.tables[name]
-            table[key], outputs = step(table.get(key), record)
+            table[key], outputs = dedupe.dedupe_step(table.get(key), record)
+        else:
+            outputs = serial_linker.serial_linker_step(self.linker, record)
         self.observers[name](record, outputs, 0.001)
         for out in outputs:
             self.produced[name, out.topic] += 1

@@ -114,6 +114,7 @@ class StepObserver:
         self.reads_results = reads_results  # traces.completed is an input (the sink): count its TraceResults
         self.reads_traces = reads_traces  # a trace topic is an input (the stages, express): count records lookups
         self.clock = clock
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
 
     def __call__(self, incoming: Incoming, outputs: Sequence[Outgoing], seconds: float) -> None:
         """Count `incoming` and its `outputs`; never raises."""
@@ -123,27 +124,36 @@ class StepObserver:
             self.metrics.observer_errors.labels(self.metrics.processor).inc()
             log.exception("%s: metrics observer failed at offset %s", self.metrics.processor, incoming.offset)
 
+    def _child(self, metric: Any, *labels: str) -> Any:
+        """`metric.labels(*labels)`, looked up once per label set (label values are bounded, so is the cache):
+        the lookup cost more than the increment, eight times per record."""
+        key = (id(metric), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
     def _observe(self, incoming: Incoming, outputs: Sequence[Outgoing], seconds: float) -> None:
-        m, name = self.metrics, self.metrics.processor
-        m.events_in.labels(name).inc()
+        m, name, child = self.metrics, self.metrics.processor, self._child
+        child(m.events_in, name).inc()
         for out in outputs:
             topic = bounded(out.topic, TOPIC_NAMES)
-            m.events_out.labels(name, topic).inc()
+            child(m.events_out, name, topic).inc()
             if topic == SEIZURES_DEAD_LETTER.name:
-                m.dead_letters.labels(name, self._reason(out)).inc()
+                child(m.dead_letters, name, self._reason(out)).inc()
             elif topic == TRACES_POSSIBLE_DUPLICATES.name:
-                m.possible_duplicates.labels(name).inc()
+                child(m.possible_duplicates, name).inc()
             decision = DEDUPE_DECISION_BY_TOPIC.get(topic)
             if decision is not None:
-                m.dedupe_decisions.labels(name, bounded(decision, DECISIONS)).inc()
+                child(m.dedupe_decisions, name, bounded(decision, DECISIONS)).inc()
             if topic in (TRACES_REQUESTED.name, TRACES_URGENT.name):
-                m.traces_opened.labels(name).inc()
+                child(m.traces_opened, name).inc()
         if self.reads_results and not any(out.topic == SEIZURES_DEAD_LETTER.name for out in outputs):
             self._trace_result(incoming)
-        m.step_seconds.labels(name).observe(max(0.0, seconds))
+        child(m.step_seconds, name).observe(max(0.0, seconds))
         published = incoming.timestamp_ms / 1000
-        m.publish_to_process_seconds.labels(name).observe(max(0.0, self.clock() - published))
-        m.last_event_timestamp.labels(name).set(published)
+        child(m.publish_to_process_seconds, name).observe(max(0.0, self.clock() - published))
+        child(m.last_event_timestamp, name).set(published)
         if self.reads_traces:
             self._lookups(incoming, outputs)
 

@@ -6,11 +6,13 @@ from hypothesis import strategies as st
 from pipeline.normalize import serial_edit_distance_one
 from pipeline.rules.possible_duplicates import (
     IndexedSerial,
+    NeighbourhoodIndex,
     close_in_time_and_place,
     family_key,
     link_id,
     match_bucket,
     neighbourhood,
+    serial_key,
 )
 
 
@@ -81,3 +83,27 @@ def test_match_bucket_links_and_is_idempotent():
 def test_json_round_trip():
     e = entry("T1", "ABC123", lat=20.1, lon=-103.2)
     assert IndexedSerial.from_json(e.to_json()) == e
+
+
+@given(st.lists(serials, min_size=1, max_size=30, unique=True), serials)
+def test_the_index_finds_every_filed_serial_one_edit_away(filed, newcomer):
+    index = NeighbourhoodIndex()
+    for serial in filed:
+        index.add(serial_key("GLOCK", serial))
+    index.add(serial_key("SIG", newcomer))  # another maker's serial is never near
+    near = index.near("GLOCK", newcomer)
+    for serial in filed:
+        if serial_edit_distance_one(serial, newcomer) or serial == newcomer:
+            assert serial_key("GLOCK", serial) in near
+    assert all(key.startswith("GLOCK|") for key in near)
+
+
+def test_a_rebuilt_index_equals_the_one_filed_one_by_one():
+    keys = [serial_key("GLOCK", serial) for serial in ("ABC123", "ABC124", "ABD123", "XYZ9")]
+    one_by_one, rebuilt = NeighbourhoodIndex(), NeighbourhoodIndex()
+    for key in keys + keys[:2]:  # filing again changes nothing
+        one_by_one.add(key)
+    rebuilt.add(serial_key("GLOCK", "STALE1"))
+    rebuilt.rebuild(keys)
+    for serial in ("ABC123", "ABC12", "XYZ", "STALE1"):
+        assert one_by_one.near("GLOCK", serial) == rebuilt.near("GLOCK", serial)
