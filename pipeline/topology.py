@@ -5,7 +5,7 @@ Topic names are declared here and nowhere else; `tracepipe topics ensure` create
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -122,3 +122,22 @@ def processor(name: str) -> ProcessorSpec:
     """The declared processor called `name` (KeyError if none)."""
     return {spec.name: spec for spec in PROCESSORS}[name]
 
+
+# With Kafka security on, each agency publishes to a topic of its own, which only its principal may write
+# (pipeline/stack/kafka_acls.py): the topic a record arrived on says who sent it. seizures.raw stays for
+# trusted tools and for a stack without security. Intake subscribes to all of them by pattern.
+AGENCY_SUBMISSIONS_PREFIX = SEIZURES_RAW.name + "."
+AGENCY_TOPIC_PARTITIONS = 2  # one agency's submissions are a small share of the flow
+
+
+def agency_submissions(agency_id: str) -> TopicSpec:
+    """The submissions topic of one agency, `seizures.raw.<agency id>`: configured like seizures.raw."""
+    return replace(SEIZURES_RAW, name=AGENCY_SUBMISSIONS_PREFIX + agency_id,
+                   purpose=f"seizure events published by agency {agency_id}", partitions=AGENCY_TOPIC_PARTITIONS)
+
+
+def submitting_agency(topic: str) -> str | None:
+    """The agency whose submissions topic `topic` is (a logical or namespaced name), or None for any other
+    topic. Agency ids hold no dot, so the id is what follows the last `seizures.raw.`."""
+    _, found, agency = topic.rpartition(AGENCY_SUBMISSIONS_PREFIX)
+    return agency if found and agency and "." not in agency else None
