@@ -12,9 +12,10 @@ from pipeline.contract.registry import Record
 from pipeline.errors import CodecError, UnknownSchemaError
 from pipeline.normalize import normalize_state
 from pipeline.processors.dead_letters import dead_letter
+from pipeline.rules.attribution import attribution_rejection
 from pipeline.rules.enrich import Source, enrich_seizure
 from pipeline.rules.validate import Rejection, RejectReason, validate_seizure
-from pipeline.topology import SEIZURES_ENRICHED
+from pipeline.topology import SEIZURES_ENRICHED, submitting_agency
 
 NAME = "intake"
 
@@ -33,6 +34,8 @@ def intake_record(incoming: Incoming) -> list[Outgoing]:
         return [dead_letter(incoming, decode_failure(exc), NAME)]
     state_code = normalize_state(event.get("state"))
     rejection = validate_seizure(event, state_code)
+    if rejection is None:  # on an agency's own topic (security on), the record must name that agency
+        rejection = attribution_rejection(event, submitting_agency(incoming.topic))
     if rejection is not None:
         return [dead_letter(incoming, rejection, NAME)]
     assert state_code is not None  # validate_seizure rejects a seizure whose state is unknown

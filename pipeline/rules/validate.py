@@ -26,6 +26,7 @@ class RejectReason(StrEnum):
     ANCIENT_DATE = "ANCIENT_DATE"
     UNKNOWN_STATE = "UNKNOWN_STATE"
     INVALID_COORDINATES = "INVALID_COORDINATES"
+    AGENCY_MISMATCH = "AGENCY_MISMATCH"  # on an agency's own topic, a record naming another agency
     PROCESSING_ERROR = "PROCESSING_ERROR"  # a bug met this record; it is parked here, the worker goes on
 
 
