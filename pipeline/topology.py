@@ -5,6 +5,7 @@ Topic names are declared here and nowhere else; `tracepipe topics ensure` create
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 DAY_MS = 24 * 60 * 60 * 1000
@@ -141,3 +142,9 @@ def submitting_agency(topic: str) -> str | None:
     topic. Agency ids hold no dot, so the id is what follows the last `seizures.raw.`."""
     _, found, agency = topic.rpartition(AGENCY_SUBMISSIONS_PREFIX)
     return agency if found and agency and "." not in agency else None
+
+
+def agency_topics_among(names: Iterable[str], namespace: str = "") -> list[str]:
+    """The agency submissions topics of `namespace` among physical topic `names` (what a broker lists)."""
+    prefix = namespace + AGENCY_SUBMISSIONS_PREFIX
+    return sorted(name for name in names if name.startswith(prefix) and submitting_agency(name[len(namespace):]))

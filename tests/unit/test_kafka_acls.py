@@ -22,7 +22,7 @@ from pipeline.stack.kafka_acls import (
     principals,
     processor_principal,
 )
-from pipeline.topology import PROCESSORS, TOPICS, agency_submissions, submitting_agency
+from pipeline.topology import PROCESSORS, TOPICS, agency_submissions, agency_topics_among, submitting_agency
 
 NS = "t-acl."
 SETTINGS = Settings.from_env({"TRACEPIPE_NAMESPACE": NS})
@@ -128,3 +128,10 @@ def test_agency_topics_are_named_and_recognised_with_or_without_namespace():
     assert submitting_agency(f"{NS}seizures.raw") is None
     assert submitting_agency("seizures.raw.") is None
     assert submitting_agency("traces.completed") is None
+
+
+def test_agency_topics_are_picked_out_of_a_broker_listing_by_namespace():
+    names = ["a.seizures.raw", "a.seizures.raw.FGR", "a.seizures.raw.FGE-JAL", "b.seizures.raw.ATF",
+             "a.tracepipe-intake-__assignor-__leader", "seizures.raw.FGR"]
+    assert agency_topics_among(names, "a.") == ["a.seizures.raw.FGE-JAL", "a.seizures.raw.FGR"]
+    assert agency_topics_among(names) == ["seizures.raw.FGR"]
