@@ -15,16 +15,24 @@ PREFIX = "TRACEPIPE_"
 LOG_LEVELS = ("INFO", "WARNING", "ERROR")
 # Who connects to PostgreSQL, each as its own role with only the grants it needs (migration 0006).
 DB_PURPOSES = ("worker", "api", "admin")
+KAFKA_NODE_COUNTS = (1, 3)  # a single node, or the smallest cluster that survives losing one broker
+KAFKA_SECURITY_MODES = ("none", "scram")
+NODE_PORT_STEP = 100  # node i of a local cluster listens on the base ports + NODE_PORT_STEP * i
 
 # Every environment variable tracepipe reads, with its default and meaning: the single place to look.
 ENV_VARS: dict[str, tuple[str, str]] = {
     "STATE_DIR": (".stack", "where the local stack keeps jars, data, logs and pid files"),
-    "KAFKA_BOOTSTRAP": ("", "Kafka bootstrap servers; empty means the local broker on KAFKA_PORT"),
-    "KAFKA_PORT": ("19092", "local broker's client port (loopback)"),
-    "KAFKA_CONTROLLER_PORT": ("19093", "local broker's KRaft controller port (loopback)"),
-    "KAFKA_HEAP": ("512m", "local broker's JVM heap"),
+    "KAFKA_BOOTSTRAP": ("", "Kafka bootstrap servers; empty means the local broker(s) on KAFKA_PORT"),
+    "KAFKA_PORT": ("19092", "local broker's client port (loopback); node i of a cluster uses KAFKA_PORT + 100*i"),
+    "KAFKA_CONTROLLER_PORT": ("19093", "local broker's KRaft controller port (loopback); node i: + 100*i"),
+    "KAFKA_HEAP": ("512m", "local broker's JVM heap (per node)"),
+    "KAFKA_NODES": ("1", "local Kafka nodes: 1 (the demo) or 3 (a cluster: replication 3, min.insync.replicas 2)"),
+    "KAFKA_SECURITY": ("none", "client login: none (PLAINTEXT) or scram (SASL_PLAINTEXT, SCRAM-SHA-512, ACLs)"),
+    "KAFKA_USER": ("", "Kafka principal this process authenticates as (scram); empty: the process's own role"),
+    "KAFKA_PASSWORD": ("", "its password (never printed); empty: looked up in KAFKA_CREDENTIALS"),
+    "KAFKA_CREDENTIALS": ("", "file of principals' SCRAM passwords; empty: <STATE_DIR>/kafka/credentials.json"),
     "PARTITIONS": ("6", "partitions per pipeline topic"),
-    "REPLICATION": ("1", "replication factor of pipeline topics"),
+    "REPLICATION": ("", "replication factor of pipeline topics; empty: 3 with KAFKA_NODES=3, else 1"),
     "PG_HOST": ("127.0.0.1", "PostgreSQL host"),
     "PG_PORT": ("15432", "PostgreSQL port"),
     "PG_DB": ("tracepipe", "PostgreSQL database"),
@@ -91,6 +99,35 @@ def _int(name: str, raw: str, low: int, high: int) -> int:
     return value
 
 
+def _choice_int(name: str, raw: str, choices: tuple[int, ...]) -> int:
+    value = _int(name, raw, min(choices), max(choices))
+    if value not in choices:
+        raise ConfigError(f"{PREFIX}{name} must be one of {', '.join(map(str, choices))}, got {value}")
+    return value
+
+
+def _replication(raw: str, nodes: int, local: bool) -> int:
+    """The topics' replication factor: as set, or what the local node count allows and needs."""
+    if not raw:
+        return 3 if nodes == 3 else 1
+    value = _int("REPLICATION", raw, 1, 10)
+    if local and value > nodes:
+        raise ConfigError(f"{PREFIX}REPLICATION={value} needs {value} brokers but the local stack runs "
+                          f"{PREFIX}KAFKA_NODES={nodes}; set {PREFIX}KAFKA_NODES=3 or lower the replication")
+    return value
+
+
+def _check_node_ports(kafka_port: int, controller_port: int, nodes: int) -> None:
+    """Every node's two ports fit below 65536 and no port is used twice."""
+    ports = [base + NODE_PORT_STEP * i for i in range(nodes) for base in (kafka_port, controller_port)]
+    if max(ports) > 65535:
+        raise ConfigError(f"{PREFIX}KAFKA_PORT / {PREFIX}KAFKA_CONTROLLER_PORT are too high for {nodes} nodes "
+                          f"(node i adds {NODE_PORT_STEP}*i; the last would be {max(ports)})")
+    if len(set(ports)) != len(ports):
+        raise ConfigError(f"{PREFIX}KAFKA_PORT={kafka_port} and {PREFIX}KAFKA_CONTROLLER_PORT={controller_port} "
+                          f"collide across {nodes} nodes (node i adds {NODE_PORT_STEP}*i to both)")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about tracepipe; build it with `Settings.from_env()`."""
@@ -116,6 +153,11 @@ class Settings:
     api_pepper: Secret = field(default=Secret("tracepipe-local-pepper"), repr=False)
     metrics_base_port: int = 9100  # processor i serves /metrics on base + i; 0: no /metrics
     snapshot_seconds: float = 10.0  # 0: no metrics snapshots
+    kafka_nodes: int = 1
+    kafka_security: str = "none"  # none | scram
+    kafka_user: str = ""  # empty: each process authenticates as its own role's principal
+    kafka_password: Secret = field(default=Secret(""), repr=False)  # empty: from the credentials file
+    kafka_credentials_override: str = ""
 
     def topic(self, name: str) -> str:
         """Physical topic name of a declared (logical) topic name."""
@@ -127,8 +169,30 @@ class Settings:
 
     @property
     def kafka_bootstrap(self) -> str:
-        """Bootstrap servers for clients: the override, or the local broker."""
-        return self.kafka_bootstrap_override or f"127.0.0.1:{self.kafka_port}"
+        """Bootstrap servers for clients: the override, or every local node."""
+        return self.kafka_bootstrap_override or ",".join(
+            f"127.0.0.1:{self.node_port(i)}" for i in range(self.kafka_nodes)
+        )
+
+    def node_port(self, index: int) -> int:
+        """Client port of local node `index` (0-based)."""
+        return self.kafka_port + NODE_PORT_STEP * index
+
+    def node_controller_port(self, index: int) -> int:
+        """KRaft controller port of local node `index` (0-based)."""
+        return self.kafka_controller_port + NODE_PORT_STEP * index
+
+    @property
+    def kafka_scram(self) -> bool:
+        """True if clients authenticate with SASL/SCRAM-SHA-512 (and the broker enforces ACLs)."""
+        return self.kafka_security == "scram"
+
+    @property
+    def kafka_credentials_file(self) -> Path:
+        """Where principals' SCRAM passwords are kept (written by `stack up`, mode 0600)."""
+        return Path(self.kafka_credentials_override) if self.kafka_credentials_override else (
+            self.state_dir / "kafka" / "credentials.json"
+        )
 
     def pg_dsn(self, dbname: str | None = None, user: str | None = None) -> str:
         """libpq connection string (contains the password: pass it to the driver, never print it)."""
@@ -172,14 +236,28 @@ class Settings:
         log_level = get("WORKER_LOG_LEVEL").upper()
         if log_level not in LOG_LEVELS:
             raise ConfigError(f"{PREFIX}WORKER_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+        nodes = _choice_int("KAFKA_NODES", get("KAFKA_NODES").strip() or "1", KAFKA_NODE_COUNTS)
+        security = get("KAFKA_SECURITY").strip().lower() or "none"
+        if security not in KAFKA_SECURITY_MODES:
+            raise ConfigError(f"{PREFIX}KAFKA_SECURITY must be one of {', '.join(KAFKA_SECURITY_MODES)}, "
+                              f"got {security!r}")
+        bootstrap = get("KAFKA_BOOTSTRAP").strip()
+        replication = _replication(get("REPLICATION").strip(), nodes, local=not bootstrap)
+        user, password = get("KAFKA_USER").strip(), get("KAFKA_PASSWORD")
+        if password and not user:
+            raise ConfigError(f"{PREFIX}KAFKA_PASSWORD is set but {PREFIX}KAFKA_USER is not: "
+                              "say which principal the password belongs to")
+        kafka_port = _int("KAFKA_PORT", get("KAFKA_PORT"), 1, 65535)
+        controller_port = _int("KAFKA_CONTROLLER_PORT", get("KAFKA_CONTROLLER_PORT"), 1, 65535)
+        _check_node_ports(kafka_port, controller_port, nodes)
         return cls(
             state_dir=Path(get("STATE_DIR")).resolve(),
-            kafka_port=_int("KAFKA_PORT", get("KAFKA_PORT"), 1, 65535),
-            kafka_controller_port=_int("KAFKA_CONTROLLER_PORT", get("KAFKA_CONTROLLER_PORT"), 1, 65535),
+            kafka_port=kafka_port,
+            kafka_controller_port=controller_port,
             kafka_heap=get("KAFKA_HEAP"),
-            kafka_bootstrap_override=get("KAFKA_BOOTSTRAP"),
+            kafka_bootstrap_override=bootstrap,
             partitions=_int("PARTITIONS", get("PARTITIONS"), 1, 1000),
-            replication=_int("REPLICATION", get("REPLICATION"), 1, 10),
+            replication=replication,
             pg_host=get("PG_HOST"),
             pg_port=_int("PG_PORT", get("PG_PORT"), 1, 65535),
             pg_db=get("PG_DB"),
@@ -195,4 +273,9 @@ class Settings:
             api_pepper=Secret(get("API_PEPPER")),
             metrics_base_port=_int("METRICS_PORT", get("METRICS_PORT").strip() or "9100", 0, 65535),
             snapshot_seconds=_seconds("SNAPSHOT_SECONDS", get("SNAPSHOT_SECONDS").strip() or "10", 86400),
+            kafka_nodes=nodes,
+            kafka_security=security,
+            kafka_user=user,
+            kafka_password=Secret(password),
+            kafka_credentials_override=get("KAFKA_CREDENTIALS").strip(),
         )

@@ -22,9 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kafka import KafkaConsumer
-from kafka.admin import KafkaAdminClient
-
 from pipeline.bench.kafka_io import (
     KeyValue,
     RawProducer,
@@ -36,6 +33,7 @@ from pipeline.bench.kafka_io import (
 )
 from pipeline.bench.perf_tools import PerfRun, run_perf_tools
 from pipeline.errors import StackError
+from pipeline.kafka_access import clients, principals
 from pipeline.settings import Settings
 from pipeline.stack.topics import partitions_of
 from pipeline.worker.supervisor import SUPERVISOR_PID_ENV, stop_workers
@@ -107,8 +105,8 @@ def run_chain(base: Settings, client: str, records: Sequence[KeyValue], timeout_
 
 def _wait_for(settings: Settings, chain: _Chain, count: int, timeout_s: float) -> int:
     """Block until `count` records are on the last topic, restarting stalled hops; returns the restarts."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    consumer = clients.consumer(settings, principals.ADMIN)
+    admin = clients.admin_client(settings, principals.ADMIN)
     try:
         parts = [partitions_of(consumer, topic) for topic in chain.topics]
         deadline, checked, restarts = time.monotonic() + timeout_s, 0.0, 0

@@ -19,6 +19,7 @@ from kafka.errors import KafkaError
 
 from pipeline.bench.kafka_io import TopicsDeleted, check_topics
 from pipeline.errors import StackError
+from pipeline.kafka_access import clients, principals
 from pipeline.settings import Settings
 from pipeline.stack.topics import partitions_of
 from pipeline.topology import processor
@@ -72,8 +73,8 @@ class ProgressSampler:
             raise StackError(f"the run did not drain within {timeout_s:.0f} s ({owed} records outstanding)")
 
     def _run(self) -> None:
-        admin = KafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
-        consumer = KafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap)
+        admin = clients.admin_client(self.settings, principals.ADMIN)
+        consumer = clients.consumer(self.settings, principals.ADMIN)
         try:
             inputs = {name: self._inputs(consumer, name) for name in self.processors}
             topics = sorted({tp.topic for parts in inputs.values() for tp in parts})

@@ -12,13 +12,14 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from pipeline.contract.codec import encode
 from pipeline.contract.registry import Record
 from pipeline.errors import StackError
+from pipeline.kafka_access import clients, principals
 from pipeline.ops.lag.drain import wait_until_drained
 from pipeline.producers.publisher import event_key
 from pipeline.producers.scenario_publish import GARBAGE_KEY
@@ -66,9 +67,9 @@ class RawProducer:
 
     def __init__(self, settings: Settings, topic: str) -> None:
         self.topic = topic
-        self._producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, client_id="tracepipe-bench",
-                                       acks="all", enable_idempotence=True, linger_ms=5,
-                                       max_in_flight_requests_per_connection=5)
+        self._producer = clients.producer(settings, principals.ADMIN, client_id="tracepipe-bench", acks="all",
+                                          enable_idempotence=True, linger_ms=5,
+                                          max_in_flight_requests_per_connection=5)
 
     def __enter__(self) -> RawProducer:
         return self
@@ -115,7 +116,7 @@ def end_total(consumer: KafkaConsumer, parts: list[TopicPartition]) -> int:
 
 def record_times(settings: Settings, topic: str) -> list[tuple[bytes | None, int]]:
     """(key, timestamp in ms) of every record now on a topic."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    consumer = clients.consumer(settings, principals.ADMIN, enable_auto_commit=False)
     try:
         parts = partitions_of(consumer, topic)
         if not parts:

@@ -21,6 +21,7 @@ from typing import Any
 import faust
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from pipeline.kafka_access import clients, principals
 from pipeline.settings import Settings
 from pipeline.worker import faust_fixes
 from pipeline.worker.supervisor import die_with_supervisor
@@ -33,7 +34,7 @@ def faust_passthrough(settings: Settings, source: str, sink: str, group: str) ->
     faust_fixes.install()
     app = faust.App(
         group,
-        broker=[f"kafka://{server}" for server in settings.kafka_bootstrap.split(",")],
+        **clients.faust_options(settings, principals.ADMIN),
         store="memory://",
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication,
@@ -58,10 +59,10 @@ def faust_passthrough(settings: Settings, source: str, sink: str, group: str) ->
 
 async def aiokafka_passthrough(settings: Settings, source: str, sink: str, group: str) -> None:
     """Forward `source` to `sink` with aiokafka until killed: a batch is committed once its copies are acked."""
-    consumer = AIOKafkaConsumer(source, bootstrap_servers=settings.kafka_bootstrap, group_id=group,
+    consumer = AIOKafkaConsumer(source, **clients.client_options(settings, principals.ADMIN), group_id=group,
                                 auto_offset_reset="earliest", enable_auto_commit=False,
                                 session_timeout_ms=10_000, heartbeat_interval_ms=3_000)
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    producer = AIOKafkaProducer(**clients.client_options(settings, principals.ADMIN), acks="all")
     await consumer.start()
     await producer.start()
     try:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline.errors import StackError
+from pipeline.kafka_access import clients, principals
 from pipeline.paths import require_executable
 from pipeline.settings import Settings
 from pipeline.stack.kafka import JAVA_HINT, KafkaPaths
@@ -38,16 +41,22 @@ def _java(settings: Settings, main_class: str, *args: str, timeout_s: float) -> 
 def run_perf_tools(settings: Settings, topic: str, records: int, record_size: int,
                    timeout_s: float = 300.0) -> PerfRun:
     """Produce `records` records of `record_size` bytes to `topic` as fast as possible, then consume them."""
-    produced = _java(settings, "org.apache.kafka.tools.ProducerPerformance", "--topic", topic,
-                     "--num-records", str(records), "--record-size", str(record_size), "--throughput", "-1",
-                     "--producer-props", f"bootstrap.servers={settings.kafka_bootstrap}", "acks=all",
-                     "enable.idempotence=true", "linger.ms=5", timeout_s=timeout_s)
-    lines = _PRODUCER_LINE.findall(produced)
-    if not lines:
-        raise StackError(f"ProducerPerformance printed no summary: {produced.strip()[-300:]}")
-    consumed = _java(settings, "org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server",
-                     settings.kafka_bootstrap, "--topic", topic, "--messages", str(records),
-                     "--group", f"{topic}-perf", "--timeout", "60000", timeout_s=timeout_s)
+    with tempfile.TemporaryDirectory(prefix="tracepipe-perf-") as scratch:
+        login: tuple[str, ...] = ()  # the SCRAM login, in a 0600 file the tools read
+        if settings.kafka_scram:
+            login = (str(clients.java_client_config(settings, principals.ADMIN, Path(scratch) / "client.properties")),)
+        produced = _java(settings, "org.apache.kafka.tools.ProducerPerformance", "--topic", topic,
+                         "--num-records", str(records), "--record-size", str(record_size), "--throughput", "-1",
+                         *(("--producer.config", *login) if login else ()),
+                         "--producer-props", f"bootstrap.servers={settings.kafka_bootstrap}", "acks=all",
+                         "enable.idempotence=true", "linger.ms=5", timeout_s=timeout_s)
+        lines = _PRODUCER_LINE.findall(produced)
+        if not lines:
+            raise StackError(f"ProducerPerformance printed no summary: {produced.strip()[-300:]}")
+        consumed = _java(settings, "org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server",
+                         settings.kafka_bootstrap, "--topic", topic, "--messages", str(records),
+                         *(("--consumer.config", *login) if login else ()),
+                         "--group", f"{topic}-perf", "--timeout", "60000", timeout_s=timeout_s)
     return PerfRun(float(lines[-1][1]), _consumer_rate(consumed))
 
 

@@ -14,12 +14,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from kafka import KafkaConsumer
-
 from pipeline.bench.kafka_io import RawProducer, drain, encoded, end_total, record_times
 from pipeline.bench.sandbox import declared_topics, sandbox
 from pipeline.bench.workload import first_sightings, resighting, scenario_for
 from pipeline.errors import StackError
+from pipeline.kafka_access import clients, principals
 from pipeline.settings import Settings
 from pipeline.stack.topics import partitions_of
 from pipeline.topology import SEIZURES_RAW, TRACES_RECOVERIES, TRACES_REQUESTED, TRACES_URGENT, processor
@@ -74,7 +73,7 @@ def _changelog(settings: Settings) -> str:
 
 def _one_restart(settings: Settings, workers: WorkerSet, probe: tuple[bytes, bytes], remembered: int,
                  timeout_s: float) -> RestartRun:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    consumer = clients.consumer(settings, principals.ADMIN)
     try:
         watched = {topic: partitions_of(consumer, settings.topic(topic.name))
                    for topic in (TRACES_RECOVERIES, TRACES_REQUESTED, TRACES_URGENT)}

@@ -16,14 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kafka import KafkaConsumer
-from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from pipeline.bench.kafka_io import KeyValue, RawProducer
 from pipeline.bench.latency import quantiles_ms
 from pipeline.bench.live import LivePipeline
 from pipeline.errors import StackError
+from pipeline.kafka_access import clients, principals
 from pipeline.ops.lag.drain import backlog
 
 SHARED = ("intake", "dedupe")  # every seizure crosses these before the lanes part
@@ -53,8 +52,8 @@ class _Owed:
 
     def __init__(self, live: LivePipeline) -> None:
         self.live = live
-        self.admin = KafkaAdminClient(bootstrap_servers=live.settings.kafka_bootstrap)
-        self.consumer = KafkaConsumer(bootstrap_servers=live.settings.kafka_bootstrap)
+        self.admin = clients.admin_client(live.settings, principals.ADMIN)
+        self.consumer = clients.consumer(live.settings, principals.ADMIN)
 
     def now(self) -> tuple[int, int] | None:
         try:

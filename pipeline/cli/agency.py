@@ -19,6 +19,7 @@ def publish(
     topic: str = typer.Option(None, help="topic to publish to (default: the raw seizures topic)"),
 ) -> None:
     """Validate every line of FILE and publish the valid ones; exit 1 if any line was rejected."""
+    from pipeline.kafka_access import clients
     from pipeline.producers.publish_file import count_lines, publish_file
     from pipeline.producers.publisher import SeizurePublisher
     from pipeline.topology import SEIZURES_RAW
@@ -31,7 +32,8 @@ def publish(
             report = publish_file(file, None, advance)
         else:
             target = topic or STATE.settings.topic(SEIZURES_RAW.name)
-            with SeizurePublisher(STATE.settings.kafka_bootstrap, target) as publisher:
+            connection = clients.client_options(STATE.settings, clients.producing_principal(STATE.settings))
+            with SeizurePublisher(connection, target) as publisher:
                 report = publish_file(file, publisher, advance)
     for error in report.rejected + report.warnings:
         console.print(f"{file.name}:{error.line}: {error.field}: {error.reason(lang)}", highlight=False)

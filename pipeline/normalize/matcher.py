@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pipeline.normalize.text import compact, drop_words, edit_distance, fold
@@ -11,6 +11,7 @@ from pipeline.normalize.text import compact, drop_words, edit_distance, fold
 Containment = Literal["earliest", "unique"] | None
 
 _AMBIGUOUS = ""  # marks a reduced key shared by two codes: it resolves to nothing
+MEMO_SIZE = 20_000  # texts remembered per matcher; agencies repeat the same spellings, a fuzzy miss costs ~100 µs
 
 
 def fuzzy_limit(length: int) -> int:
@@ -40,6 +41,8 @@ class AliasMatcher:
     phrases: tuple[tuple[tuple[str, ...], str], ...]
     noise: frozenset[str]
     contains: Containment = None
+    # text -> code already resolved: `match` is a pure function of the text, and the fuzzy step is its cost.
+    _memo: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(
@@ -77,7 +80,20 @@ class AliasMatcher:
 
     def match(self, text: str | None) -> str | None:
         """The canonical code `text` names, or None when it is empty, unknown or ambiguous."""
-        folded = fold(text) if text else ""
+        if not text:
+            return None
+        try:
+            return self._memo[text]
+        except KeyError:
+            pass
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        code = self._memo[text] = self._resolve(text)
+        return code
+
+    def _resolve(self, text: str) -> str | None:
+        """`match` without the memo."""
+        folded = fold(text)
         if not folded:
             return None
         core = drop_words(folded, self.noise)

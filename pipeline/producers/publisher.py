@@ -39,15 +39,16 @@ class SeizurePublisher:
     `publish_many` waits for every delivery before it returns, so "sent" always means "on the broker".
     """
 
-    def __init__(self, bootstrap: str, topic: str = SEIZURES_RAW.name, *, retries: int = 5,
+    def __init__(self, connection: Mapping[str, Any], topic: str = SEIZURES_RAW.name, *, retries: int = 5,
                  client_id: str = "tracepipe-publisher", **timeouts: int) -> None:
-        """`timeouts`: KafkaProducer time limits to tighten (the API's bootstrap_timeout_ms, max_block_ms, ...)."""
+        """`connection`: the client options of pipeline/kafka_access/clients.py `client_options` (servers and
+        login); `timeouts`: KafkaProducer time limits to tighten (the API's bootstrap_timeout_ms, max_block_ms, ...)."""
         self.topic = topic
         config: dict[str, Any] = {
             "request_timeout_ms": 15_000, "delivery_timeout_ms": 60_000, **timeouts,
         }
         self._producer = KafkaProducer(
-            bootstrap_servers=bootstrap, client_id=client_id, acks="all", enable_idempotence=True,
+            **connection, client_id=client_id, acks="all", enable_idempotence=True,
             retries=retries, max_in_flight_requests_per_connection=5, linger_ms=5, **config,
         )
 

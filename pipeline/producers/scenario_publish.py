@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pipeline.kafka_access import clients
 from pipeline.producers.publisher import PublishError, SeizurePublisher
 from pipeline.settings import Settings
 from pipeline.topology import SEIZURES_RAW
@@ -16,7 +17,8 @@ def publish_scenario(settings: Settings, events: Sequence[dict[str, Any] | bytes
                      on_progress: Callable[[int], None] | None = None, chunk: int = 500) -> int:
     """Send every event in order (a garbage event as raw bytes, so it reaches the dead-letter topic)."""
     sent = 0
-    with SeizurePublisher(settings.kafka_bootstrap, settings.topic(SEIZURES_RAW.name)) as publisher:
+    connection = clients.client_options(settings, clients.producing_principal(settings))
+    with SeizurePublisher(connection, settings.topic(SEIZURES_RAW.name)) as publisher:
         for start in range(0, len(events), chunk):
             batch = events[start:start + chunk]
             run: list[dict[str, Any]] = []

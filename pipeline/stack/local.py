@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.accounts.registry import register_agencies
@@ -52,10 +54,28 @@ def up(settings: Settings) -> UpReport:
     broker = kafka.start(settings)
     created, present = ensure_topics(settings)
     wait_for_group_coordinator(settings)
+    provision = kafka_provisioning()
+    if settings.kafka_scram and provision is not None:
+        provision(settings)
     return UpReport(
         [ComponentStatus("postgresql", True, pg), ComponentStatus("kafka", True, broker)],
         created, present, applied, time.monotonic() - began,
     )
+
+
+def kafka_provisioning() -> Callable[[Settings], object] | None:
+    """`pipeline.stack.kafka_security.provision` (SCRAM users and ACLs of every principal), if present.
+
+    Looked up by name so the stack works before that module exists; it runs as the admin after the topics.
+    """
+    try:
+        module = importlib.import_module("pipeline.stack.kafka_security")
+    except ModuleNotFoundError as exc:
+        if exc.name != "pipeline.stack.kafka_security":
+            raise
+        return None
+    provision: Callable[[Settings], object] | None = getattr(module, "provision", None)
+    return provision
 
 
 def down(settings: Settings) -> list[ComponentStatus]:
@@ -70,5 +90,5 @@ def status(settings: Settings) -> list[ComponentStatus]:
     """Per component: running or not, and where."""
     return [
         ComponentStatus("postgresql", *postgres.status(settings)),
-        ComponentStatus("kafka", *kafka.status(settings)),
+        *(ComponentStatus(*row) for row in kafka.node_status(settings)),
     ]

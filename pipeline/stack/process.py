@@ -54,21 +54,36 @@ def start_detached(argv: Sequence[str], log_file: Path, pid_file: Path, cwd: Pat
 
 def stop_pid_file(pid_file: Path, timeout: float = 30.0) -> bool:
     """Stop the process named by `pid_file` (TERM, then KILL after `timeout`); True if one was running."""
-    pid = read_pid(pid_file)
-    if pid is None:
-        pid_file.unlink(missing_ok=True)
-        return False
-    os.kill(pid, signal.SIGTERM)
+    return stop_pid_files([pid_file], timeout)
+
+
+def stop_pid_files(pid_files: Sequence[Path], timeout: float = 30.0) -> bool:
+    """Stop the processes named by `pid_files` together (TERM to all, then KILL whichever outlives `timeout`);
+    True if any was running."""
+    pids = []
+    for pid_file in pid_files:
+        pid = read_pid(pid_file)
+        if pid is not None:
+            os.kill(pid, signal.SIGTERM)
+            pids.append(pid)
     deadline = time.monotonic() + timeout
-    while pid_alive(pid) and time.monotonic() < deadline:
+    for pid in pids:
+        if not wait_gone(pid, max(0.0, deadline - time.monotonic())):
+            os.kill(pid, signal.SIGKILL)
+            wait_gone(pid, 60.0)
+    for pid_file in pid_files:
+        pid_file.unlink(missing_ok=True)
+    return bool(pids)
+
+
+def wait_gone(pid: int, timeout: float) -> bool:
+    """Wait up to `timeout` seconds for `pid` to exit (reaping it if it is our child); True if it is gone."""
+    deadline = time.monotonic() + timeout
+    while pid_alive(pid):
         _reap(pid)
-        time.sleep(0.2)
-    if pid_alive(pid):
-        os.kill(pid, signal.SIGKILL)
-        while pid_alive(pid):
-            _reap(pid)
-            time.sleep(0.1)
-    pid_file.unlink(missing_ok=True)
+        if time.monotonic() >= deadline:
+            return not pid_alive(pid)
+        time.sleep(0.1)
     return True
 
 

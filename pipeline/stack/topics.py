@@ -10,6 +10,7 @@ from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, Ne
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from pipeline.errors import StackError
+from pipeline.kafka_access import clients, principals
 from pipeline.settings import Settings
 from pipeline.topology import TOPICS, TopicSpec
 
@@ -25,16 +26,24 @@ class TopicState:
 
 def admin_client(settings: Settings) -> KafkaAdminClient:
     """An admin client for the configured cluster (the caller closes it)."""
-    return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="tracepipe-admin")
+    return clients.admin_client(settings, principals.ADMIN, client_id="tracepipe-admin")
+
+
+def min_insync_replicas(replication: int) -> int:
+    """With three or more replicas an acks=all write needs two in sync: one broker may fail, none is lost."""
+    return 2 if replication >= 3 else 1
 
 
 def new_topic(spec: TopicSpec, settings: Settings) -> NewTopic:
     """The admin request that creates `spec` with the configured partitions and replication."""
+    configs = spec.configs()
+    if settings.replication >= 3:
+        configs = {**configs, "min.insync.replicas": str(min_insync_replicas(settings.replication))}
     return NewTopic(
         name=settings.topic(spec.name),
         num_partitions=spec.partitions or settings.partitions,
         replication_factor=settings.replication,
-        topic_configs=spec.configs(),
+        topic_configs=configs,
     )
 
 
@@ -120,9 +129,7 @@ def wait_for_group_coordinator(settings: Settings, timeout_s: float = 60.0) -> N
 
 def read_all(settings: Settings, physical_topic: str) -> list[tuple[bytes | None, bytes]]:
     """Every record now on a topic, from the beginning (for summaries and tests, not for processing)."""
-    from kafka import KafkaConsumer
-
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    consumer = clients.consumer(settings, principals.ADMIN, enable_auto_commit=False)
     try:
         parts = partitions_of(consumer, physical_topic)
         if not parts:

@@ -17,6 +17,7 @@ import faust
 
 from pipeline.contract.envelope import Incoming, Outgoing
 from pipeline.errors import ConfigError
+from pipeline.kafka_access import clients, principals
 from pipeline.ops.metrics.sensor import install_metrics
 from pipeline.processors import (
     dealer,
@@ -102,7 +103,7 @@ def build_app(settings: Settings, name: str) -> faust.App:
     step = STEPS[name]
     app = faust.App(
         settings.group(name),
-        broker=[f"kafka://{server}" for server in settings.kafka_bootstrap.split(",")],
+        **clients.faust_options(settings, principals.processor(name)),  # broker (and its SCRAM login)
         store="memory://",
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication,

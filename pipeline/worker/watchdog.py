@@ -12,11 +12,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from pipeline.errors import StackError
+from pipeline.kafka_access import clients, principals
 from pipeline.ops.lag.drain import outstanding
 from pipeline.settings import Settings
 
@@ -52,8 +52,8 @@ class StallWatchdog(threading.Thread):
         while not self._stopping.wait(self.interval_s):
             try:
                 if admin is None:
-                    admin = KafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
-                    consumer = KafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap)
+                    admin = clients.admin_client(self.settings, principals.OPS)
+                    consumer = clients.consumer(self.settings, principals.OPS)
                 now = time.monotonic()
                 for name in self.names:
                     owed = outstanding(self.settings, [name], admin, consumer)

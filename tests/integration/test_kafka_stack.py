@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 
+from pipeline.kafka_access import clients, principals
 from pipeline.stack.topics import admin_client, describe_topics, ensure_topics
 from pipeline.topology import TOPICS
 
@@ -13,17 +13,15 @@ def test_produce_and_consume_round_trip(stack, settings, unique_name):
     admin = admin_client(settings)
     admin.create_topics([NewTopic(unique_name, num_partitions=3, replication_factor=1)])
     admin.close()
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    producer = clients.producer(settings, principals.ADMIN, acks="all")
     sent = {f"key-{i}".encode(): f"value-{i}".encode() for i in range(50)}
     for key, value in sent.items():
         producer.send(unique_name, key=key, value=value)
     producer.flush()
     producer.close()
 
-    consumer = KafkaConsumer(
-        unique_name, bootstrap_servers=settings.kafka_bootstrap, group_id=unique_name,
-        auto_offset_reset="earliest", consumer_timeout_ms=10_000,
-    )
+    consumer = clients.consumer(settings, principals.ADMIN, unique_name, group_id=unique_name,
+                                auto_offset_reset="earliest", consumer_timeout_ms=10_000)
     received = {}
     for message in consumer:
         received[message.key] = message.value

@@ -29,6 +29,7 @@ from pipeline.api.submit import (
     parse_body,
     record_schema,
 )
+from pipeline.kafka_access import clients, principals
 from pipeline.producers.publisher import SeizurePublisher
 from pipeline.rules.access import Caller, may_submit
 from pipeline.topology import SEIZURES_RAW
@@ -118,7 +119,8 @@ def publisher_of(app: FastAPI) -> SeizurePublisher:
             publisher = getattr(app.state, "publisher", None)
             if publisher is None:
                 settings = app.state.settings
-                publisher = SeizurePublisher(settings.kafka_bootstrap, settings.topic(SEIZURES_RAW.name),
+                connection = clients.client_options(settings, principals.API)
+                publisher = SeizurePublisher(connection, settings.topic(SEIZURES_RAW.name),
                                              client_id="tracepipe-api", **PRODUCER_TIMEOUTS)
                 app.state.publisher = publisher
                 app.state.publisher_close = publisher.close

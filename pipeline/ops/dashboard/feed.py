@@ -18,6 +18,7 @@ from kafka.errors import KafkaError
 from pipeline.contract.codec import decode
 from pipeline.contract.registry import Record
 from pipeline.errors import CodecError, StackError
+from pipeline.kafka_access import clients, principals
 from pipeline.ops.dashboard.overview import KEEP_S, RECENT_ERRORS, Snapshot, SnapshotHistory, build_overview
 from pipeline.ops.lag.model import LagReport, pipeline_stages
 from pipeline.ops.lag.report import read_lag_report
@@ -90,8 +91,8 @@ class DashboardFeed:
 
     def _consumer(self) -> KafkaConsumer:
         """A group-less consumer: snapshots from `keep_s` ago, the last few dead letters of each partition."""
-        consumer = KafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap, enable_auto_commit=False,
-                                 group_id=None, bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS)
+        consumer = clients.consumer(self.settings, principals.OPS, enable_auto_commit=False, group_id=None,
+                                    bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS)
         snapshots = partitions_of(consumer, self.settings.topic(METRICS_SNAPSHOTS.name))
         letters = partitions_of(consumer, self.settings.topic(SEIZURES_DEAD_LETTER.name))
         consumer.assign([*snapshots, *letters])

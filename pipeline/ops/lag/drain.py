@@ -12,6 +12,7 @@ from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from pipeline.errors import StackError
+from pipeline.kafka_access import clients, principals
 from pipeline.settings import Settings
 from pipeline.stack.topics import partitions_of
 from pipeline.topology import PROCESSORS
@@ -68,8 +69,8 @@ def wait_until_drained(settings: Settings, processors: Iterable[str], timeout_s:
     produce into the next stage's topic). A broker not ready to answer counts as not drained. `on_tick` gets
     each measure (None when the broker did not answer), e.g. for a progress bar of records done out of owed."""
     processors = list(processors)
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    admin = clients.admin_client(settings, principals.OPS)
+    consumer = clients.consumer(settings, principals.OPS)
 
     def measure() -> Backlog | None:
         try:

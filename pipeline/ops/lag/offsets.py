@@ -17,6 +17,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient, OffsetSpec
 
+from pipeline.kafka_access import clients, principals
 from pipeline.ops.lag.model import PartitionOffsets, Stage
 from pipeline.settings import Settings
 
@@ -27,8 +28,8 @@ NO_COMMIT = -1  # what OffsetFetch returns for a partition the group never commi
 def lag_admin(settings: Settings, timeout_s: float) -> KafkaAdminClient:
     """An admin client whose requests give up after `timeout_s` (the caller closes it)."""
     timeout_ms = int(timeout_s * 1000)
-    return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id=CLIENT_ID,
-                            request_timeout_ms=timeout_ms, bootstrap_timeout_ms=timeout_ms)
+    return clients.admin_client(settings, principals.OPS, client_id=CLIENT_ID,
+                                request_timeout_ms=timeout_ms, bootstrap_timeout_ms=timeout_ms)
 
 
 def known_groups(admin: KafkaAdminClient) -> list[str]:
@@ -126,8 +127,8 @@ def read_record_timestamps(
     if not rounds:
         return {}
     deadline = time.monotonic() + timeout_s
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, client_id=CLIENT_ID, group_id=None, enable_auto_commit=False,
+    consumer = clients.consumer(
+        settings, principals.OPS, client_id=CLIENT_ID, group_id=None, enable_auto_commit=False,
         max_partition_fetch_bytes=16 * 1024, fetch_max_bytes=1024 * 1024, fetch_max_wait_ms=100,
         max_poll_records=500, request_timeout_ms=max(1000, int(timeout_s * 1000)),
         bootstrap_timeout_ms=max(1000, int(timeout_s * 1000)),
