@@ -12,6 +12,7 @@ from typing import Any
 
 import avro.io
 
+from pipeline.contract.envelope import Incoming
 from pipeline.contract.libraries import LIBRARIES, AvroLibrary
 from pipeline.contract.registry import SchemaRegistry, default_registry
 from pipeline.contract.schema_file import SINGLE_OBJECT_MAGIC, SchemaVersion
@@ -105,6 +106,16 @@ def decode(
     if target.name != writer.name:
         raise UnknownSchemaError(f"payload holds {writer.label}, not a {target.name}")
     return decode_body(bytes(payload[HEADER_SIZE:]), writer, target, library=library)
+
+
+def decoded(incoming: Incoming, reader: str) -> dict[str, Any]:
+    """`decode(incoming.value, reader)`, done once per record and remembered on it: a step and the metrics
+    observer both read the record, and fastavro's decode is much of a stage's CPU. Treat the result as
+    read-only (the rules build new records rather than change the ones they read)."""
+    held = incoming.decoded_as.get(reader)
+    if held is None:
+        held = incoming.decoded_as[reader] = decode(incoming.value, reader)
+    return held
 
 
 def decode_body(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,8 @@ class Incoming:
     key: bytes | None
     value: bytes
     timestamp_ms: int
+    # Decoded forms by reader name (`codec.decoded`): the step and the metrics observer decode a record once.
+    decoded_as: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def timestamp(self) -> datetime:
@@ -30,3 +34,6 @@ class Outgoing:
     topic: str
     key: bytes | None
     value: bytes
+    # The record the step encoded into `value`, when it has it at hand: the metrics observer reads it instead of
+    # decoding `value` again. Read-only, like everything decoded.
+    datum: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.contract.codec import decode
+from pipeline.contract.codec import decoded
 from pipeline.contract.envelope import Incoming, Outgoing
 from pipeline.contract.registry import Record
 from pipeline.processors import dealer, dealer_oob, manufacturer, purchaser, wholesaler
@@ -66,7 +66,7 @@ def walk_all_stages(traces: list[dict[str, Any]], entered_at: list[datetime], db
 
 def express_batch(batch: list[Incoming], db: RetryingConnection, _settings: Settings) -> list[list[Outgoing]]:
     """Urgent trace requests in, their results out (one per request)."""
-    traces = [decode(incoming.value, Record.TRACE_IN_FLIGHT) for incoming in batch]
+    traces = [decoded(incoming, Record.TRACE_IN_FLIGHT) for incoming in batch]
     now = datetime.now(UTC)
     decisions = walk_all_stages(traces, [incoming.timestamp for incoming in batch], db, now)
     return [[encode_decision(decision, now)] for decision in decisions]

@@ -13,7 +13,7 @@ from typing import Any
 
 from psycopg2.extras import Json, execute_values
 
-from pipeline.contract.codec import decode
+from pipeline.contract.codec import decode, decoded
 from pipeline.contract.envelope import Incoming, Outgoing
 from pipeline.contract.registry import Record
 from pipeline.processors import sink_rows as sr
@@ -82,7 +82,7 @@ def rows_for_batch(batch: list[Incoming], topic_of: dict[str, str]) -> dict[str,
     for incoming in batch:
         logical = topic_of[incoming.topic]
         if logical == TRACES_COMPLETED.name:
-            datum = decode(incoming.value, Record.TRACE_RESULT)
+            datum = decoded(incoming, Record.TRACE_RESULT)  # remembered for the metrics observer
             traces[datum["trace_id"]] = trace_row(datum)
             for recovery in datum["recoveries"]:
                 sighting(datum["trace_id"], recovery)

@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg2
 
-from pipeline.contract.codec import decode, encode
+from pipeline.contract.codec import decoded, encode
 from pipeline.contract.envelope import Incoming, Outgoing
 from pipeline.contract.registry import Record
 from pipeline.rules.tracing import StageDecision, trace_result, with_timing
@@ -46,8 +46,9 @@ def encode_decision(decision: StageDecision, now: datetime) -> Outgoing:
     """A forwarded trace goes to its next topic; a finished one becomes a TraceResult on traces.completed."""
     key = decision.trace["trace_id"].encode()
     if decision.forward_to is not None:
-        return Outgoing(decision.forward_to, key, encode(Record.TRACE_IN_FLIGHT, decision.trace))
-    return Outgoing(TRACES_COMPLETED.name, key, encode(Record.TRACE_RESULT, trace_result(decision, now)))
+        return Outgoing(decision.forward_to, key, encode(Record.TRACE_IN_FLIGHT, decision.trace), decision.trace)
+    result = trace_result(decision, now)
+    return Outgoing(TRACES_COMPLETED.name, key, encode(Record.TRACE_RESULT, result), result)
 
 
 def outputs_for(stage: str, decision: StageDecision, entered_at: datetime, now: datetime) -> Outgoing:
@@ -103,7 +104,7 @@ class RetryingConnection:
 
 def process_batch(stage: Stage, batch: list[Incoming], records: RetryingConnection) -> list[list[Outgoing]]:
     """Decode, look up once for the batch, decide per trace."""
-    traces = [decode(incoming.value, Record.TRACE_IN_FLIGHT) for incoming in batch]
+    traces = [decoded(incoming, Record.TRACE_IN_FLIGHT) for incoming in batch]
     found = records.run(lambda conn: stage.gather(conn, traces))
     return decide_batch(stage, batch, found, traces, datetime.now(UTC))
 

@@ -44,7 +44,7 @@ import faust
 from faust.sensors import Sensor
 from prometheus_client import CollectorRegistry, start_http_server
 
-from pipeline.contract.codec import decode, writer_schema
+from pipeline.contract.codec import decode, decoded, writer_schema
 from pipeline.contract.envelope import Incoming, Outgoing
 from pipeline.contract.registry import Record
 from pipeline.errors import CodecError, ConfigError
@@ -174,13 +174,13 @@ class StepObserver:
         if not produced:
             return
         try:
-            trace = decode(incoming.value, Record.TRACE_IN_FLIGHT)
+            trace = decoded(incoming, Record.TRACE_IN_FLIGHT)  # the step's own decode, when it made one
         except CodecError:
             self.metrics.observer_errors.labels(self.metrics.processor).inc()
             return
         for out, record in produced:
             try:
-                datum = decode(out.value, record)
+                datum = out.datum if out.datum is not None else decode(out.value, record)
             except CodecError:
                 self.metrics.observer_errors.labels(self.metrics.processor).inc()
                 continue
@@ -192,7 +192,7 @@ class StepObserver:
         try:
             if writer_schema(incoming.value).name != Record.TRACE_RESULT:
                 return
-            result = decode(incoming.value, Record.TRACE_RESULT)
+            result = decoded(incoming, Record.TRACE_RESULT)  # the sink decoded it already
         except CodecError:
             self.metrics.observer_errors.labels(self.metrics.processor).inc()
             return
