@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pipeline.kafka_access import principals as roles
 from pipeline.settings import Settings
 from pipeline.topology import (
     AGENCY_SUBMISSIONS_PREFIX,
@@ -99,8 +100,8 @@ class AclRule:
 
 
 def processor_principal(name: str) -> str:
-    """The principal processor `name` runs as."""
-    return f"{PROCESSOR_PREFIX}{name}"
+    """The principal processor `name` runs as (pipeline/kafka_access/principals.py: `_` becomes `-`)."""
+    return roles.processor(name)
 
 
 def agency_principal(agency_id: str) -> str:
@@ -220,9 +221,9 @@ def principal_rules(settings: Settings, principal: str) -> list[AclRule]:
     agency = agency_of_principal(principal)
     if agency:
         return sorted(set(agency_rules(settings, agency)))
-    name = principal.removeprefix(PROCESSOR_PREFIX)
-    if principal.startswith(PROCESSOR_PREFIX) and name in {spec.name for spec in PROCESSORS}:
-        return sorted(set(processor_rules(settings, name)))
+    by_principal = {processor_principal(spec.name): spec.name for spec in PROCESSORS}
+    if principal in by_principal:
+        return sorted(set(processor_rules(settings, by_principal[principal])))
     raise ValueError(f"no such principal: {principal!r}")
 
 
