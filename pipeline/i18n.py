@@ -233,6 +233,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "database_error": {"en": "PostgreSQL refused: {problem}", "es": "PostgreSQL rechazó la operación: {problem}"},
     "demo_leads_title": {"en": "Leads: the dealers with the highest trafficking score (GET /v1/leads/dealers):", "es": "Pistas: las armerías con mayor puntaje de tráfico (GET /v1/leads/dealers):"},
     "demo_lead_dealer": {"en": "  {license} {name}: score {score}, {traces} traces, {short} under 3 years, {reports} multiple-sale reports", "es": "  {license} {name}: puntaje {score}, {traces} rastreos, {short} en menos de 3 años, {reports} reportes de venta múltiple"},
+    # Kafka principals and ACLs (tracepipe kafka ...).
+    "kafka_security_off": {"en": "Kafka security is off (TRACEPIPE_KAFKA_SECURITY=none): there are no credentials or ACLs to manage",
+                           "es": "la seguridad de Kafka está desactivada (TRACEPIPE_KAFKA_SECURITY=none): no hay credenciales ni ACL que administrar"},
+    "kafka_unknown_agency": {"en": "unknown agency {agency}: it is not in the registry or may not submit (see: tracepipe agencies list)",
+                             "es": "agencia desconocida {agency}: no está en el registro o no puede enviar registros (vea: tracepipe agencies list)"},
+    "kafka_provisioned": {"en": "{principals} principal(s) with credentials, {topics} agency topic(s) created, {acls} ACL(s) created, {present} already present.",
+                          "es": "{principals} principal(es) con credenciales, {topics} tópico(s) de agencia creado(s), {acls} ACL creada(s), {present} ya existían."},
+    "kafka_credentials_written": {"en": "Kafka client settings of {agency} written to {path} (mode 0600, keep it secret); it publishes to {topic}.",
+                                  "es": "Configuración de cliente Kafka de {agency} escrita en {path} (modo 0600, manténgala en secreto); publica en {topic}."},
 }
 
 

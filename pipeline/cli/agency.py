@@ -22,7 +22,7 @@ def publish(
     from pipeline.kafka_access import clients
     from pipeline.producers.publish_file import count_lines, publish_file
     from pipeline.producers.publisher import SeizurePublisher
-    from pipeline.topology import SEIZURES_RAW
+    from pipeline.producers.submissions_topic import submissions_topic
 
     if not file.is_file():
         raise ConfigError(t("file_not_found", STATE.settings.lang, path=file))
@@ -31,7 +31,7 @@ def publish(
         if dry_run:
             report = publish_file(file, None, advance)
         else:
-            target = topic or STATE.settings.topic(SEIZURES_RAW.name)
+            target = topic or submissions_topic(STATE.settings)  # an agency principal: its own topic
             connection = clients.client_options(STATE.settings, clients.producing_principal(STATE.settings))
             with SeizurePublisher(connection, target) as publisher:
                 report = publish_file(file, publisher, advance)

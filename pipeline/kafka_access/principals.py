@@ -17,6 +17,15 @@ def processor(name: str) -> str:
     return f"processor-{name.replace('_', '-')}"
 
 
+AGENCY_PREFIX = "agency-"
+
+
 def agency(agency_id: str) -> str:
     """Principal of an agency's own producer (its ingest topic)."""
-    return f"agency-{agency_id}"
+    return f"{AGENCY_PREFIX}{agency_id}"
+
+
+def agency_of(principal: str) -> str | None:
+    """The agency id of an agency principal, or None for any other principal."""
+    agency_id = principal.removeprefix(AGENCY_PREFIX)
+    return agency_id if agency_id and agency_id != principal else None

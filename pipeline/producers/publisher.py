@@ -72,8 +72,9 @@ class SeizurePublisher:
             raise PublishError(f"broker did not confirm the record: {exc}") from exc
 
     def publish_many(self, data: Iterable[Mapping[str, Any]], on_confirmed: Callable[[int], None] | None = None,
-                     chunk: int = 2000) -> PublishReport:
-        """Encode and send many events, waiting for confirmations chunk by chunk; encoding errors are reported."""
+                     chunk: int = 2000, topic: str | None = None) -> PublishReport:
+        """Encode and send many events (to `topic`, else the publisher's), waiting for confirmations chunk by
+        chunk; encoding errors are reported."""
         report = PublishReport()
         pending: list[tuple[int, Any]] = []
         refused: str | None = None  # set when the producer refuses a send (no metadata in time: broker down)
@@ -87,7 +88,7 @@ class SeizurePublisher:
                 report.failed.append((index, str(exc)))
                 continue
             try:
-                future = self._producer.send(self.topic, key=event_key(datum), value=value)
+                future = self._producer.send(topic or self.topic, key=event_key(datum), value=value)
             except KafkaError as exc:
                 refused = f"broker did not accept the record: {exc}"
                 report.failed.append((index, refused))

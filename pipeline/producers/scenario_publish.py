@@ -1,4 +1,5 @@
-"""Publish a generated scenario to the raw topic: datums encoded, garbage bytes sent as they are."""
+"""Publish a generated scenario to the raw topic (an agency principal: to its own topic): datums encoded,
+garbage bytes sent as they are."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Any
 
 from pipeline.kafka_access import clients
 from pipeline.producers.publisher import PublishError, SeizurePublisher
+from pipeline.producers.submissions_topic import submissions_topic
 from pipeline.settings import Settings
-from pipeline.topology import SEIZURES_RAW
 
 GARBAGE_KEY = b"unparseable"
 
@@ -18,7 +19,7 @@ def publish_scenario(settings: Settings, events: Sequence[dict[str, Any] | bytes
     """Send every event in order (a garbage event as raw bytes, so it reaches the dead-letter topic)."""
     sent = 0
     connection = clients.client_options(settings, clients.producing_principal(settings))
-    with SeizurePublisher(connection, settings.topic(SEIZURES_RAW.name)) as publisher:
+    with SeizurePublisher(connection, submissions_topic(settings)) as publisher:
         for start in range(0, len(events), chunk):
             batch = events[start:start + chunk]
             run: list[dict[str, Any]] = []

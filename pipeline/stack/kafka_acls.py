@@ -43,12 +43,7 @@ from pipeline.topology import (
     processor,
 )
 
-SUPER_USER = "admin"
-API = "api"
-OPS = "ops"
-DOWNSTREAM = "downstream"
-PROCESSOR_PREFIX = "processor-"
-AGENCY_PREFIX = "agency-"
+SUPER_USER, API, OPS, DOWNSTREAM = roles.ADMIN, roles.API, roles.OPS, roles.DOWNSTREAM
 DOWNSTREAM_GROUP_PREFIX = "downstream-"
 WILDCARD = "*"
 # Every worker may write these besides its declared outputs (pipeline/worker/app.py `poison`, snapshots.py).
@@ -106,12 +101,12 @@ def processor_principal(name: str) -> str:
 
 def agency_principal(agency_id: str) -> str:
     """The principal an agency publishes as."""
-    return f"{AGENCY_PREFIX}{agency_id}"
+    return roles.agency(agency_id)
 
 
 def agency_of_principal(principal: str) -> str | None:
     """The agency id of an agency principal, or None for any other principal."""
-    return principal.removeprefix(AGENCY_PREFIX) if principal.startswith(AGENCY_PREFIX) else None
+    return roles.agency_of(principal)
 
 
 def principals(agency_ids: Iterable[str]) -> list[str]:

@@ -35,8 +35,8 @@ from pipeline.processors.dead_letters import dead_letter
 from pipeline.processors.stage_runner import RetryingConnection, stage_step
 from pipeline.rules.validate import Rejection, RejectReason
 from pipeline.settings import Settings
-from pipeline.topology import TOPICS, ProcessorSpec, processor
-from pipeline.worker import faust_fixes
+from pipeline.topology import SEIZURES_RAW, TOPICS, ProcessorSpec, processor
+from pipeline.worker import agency_topics, faust_fixes
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,10 @@ def build_app(settings: Settings, name: str) -> faust.App:
         broker_heartbeat_interval=3.0,
     )
     inputs = [settings.topic(t.name) for t in (spec.reads, *spec.also_reads)]
+    if spec.reads == SEIZURES_RAW and settings.kafka_scram:  # intake also reads every agency's own topic
+        agencies = agency_topics.agency_topics_present(settings, principals.processor(name))
+        inputs += agencies
+        agency_topics.restart_on_new_agency(app, settings, principals.processor(name), agencies)
     source = app.topic(*inputs, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
                        partitions=settings.partitions)
     outputs = {topic.name: _raw_topic(app, settings, topic.name) for topic in TOPICS}  # declared for faust

@@ -31,6 +31,7 @@ from pipeline.api.submit import (
 )
 from pipeline.kafka_access import clients, principals
 from pipeline.producers.publisher import SeizurePublisher
+from pipeline.producers.submissions_topic import submissions_topic
 from pipeline.rules.access import Caller, may_submit
 from pipeline.topology import SEIZURES_RAW
 
@@ -189,7 +190,8 @@ def publish_body(app: FastAPI, conn: Any, who: Caller, body: bytes, content_type
     except KafkaError as exc:
         log.warning("no producer for submissions: %s", type(exc).__name__)
         raise ApiError(503, "broker_unavailable") from None
-    sent = publisher.publish_many(batch.datums)
+    # With Kafka security on, to the caller's agency's own topic: intake then knows who sent each record.
+    sent = publisher.publish_many(batch.datums, topic=submissions_topic(app.state.settings, who.agency_id))
     failed = {index for index, _reason in sent.failed}
     if len(failed) == len(batch.datums):
         raise ApiError(503, "broker_unavailable")

@@ -15,7 +15,7 @@ from pipeline.errors import StackError
 from pipeline.kafka_access import clients, principals
 from pipeline.settings import Settings
 from pipeline.stack.topics import partitions_of
-from pipeline.topology import PROCESSORS
+from pipeline.topology import PROCESSORS, SEIZURES_RAW, agency_topics_among
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,10 @@ def backlog(settings: Settings, processors: Iterable[str], admin: KafkaAdminClie
             continue
         group = settings.group(spec.name)
         committed = admin.list_group_offsets(group).get(group, {})
-        for topic_spec in (spec.reads, *spec.also_reads):
-            topic = settings.topic(topic_spec.name)
+        topics = [settings.topic(topic_spec.name) for topic_spec in (spec.reads, *spec.also_reads)]
+        if spec.reads == SEIZURES_RAW and settings.kafka_scram:  # and the agencies' own topics intake reads
+            topics += agency_topics_among(consumer.topics(), settings.namespace)
+        for topic in topics:
             parts = partitions_of(consumer, topic)
             if not parts:
                 raise StackError(f"no metadata for {topic} yet")  # unknown is not drained
