@@ -233,6 +233,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "database_error": {"en": "PostgreSQL refused: {problem}", "es": "PostgreSQL rechazó la operación: {problem}"},
     "demo_leads_title": {"en": "Leads: the dealers with the highest trafficking score (GET /v1/leads/dealers):", "es": "Pistas: las armerías con mayor puntaje de tráfico (GET /v1/leads/dealers):"},
     "demo_lead_dealer": {"en": "  {license} {name}: score {score}, {traces} traces, {short} under 3 years, {reports} multiple-sale reports", "es": "  {license} {name}: puntaje {score}, {traces} rastreos, {short} en menos de 3 años, {reports} reportes de venta múltiple"},
+    "deploy_render_mode": {"en": "say one of --check (compare) or --write (regenerate)", "es": "indique --check (comparar) o --write (regenerar), uno de los dos"},
+    "deploy_render_written": {"en": "{count} generated file(s) rewritten: {files}", "es": "{count} archivo(s) generado(s) reescrito(s): {files}"},
+    "deploy_render_drift": {"en": "out of date with pipeline/topology.py: {files}; run: tracepipe deploy render --write", "es": "desactualizado(s) respecto de pipeline/topology.py: {files}; ejecute: tracepipe deploy render --write"},
+    "deploy_render_current": {"en": "The generated deployment files match the topology.", "es": "Los archivos de despliegue generados coinciden con la topología."},
     # Kafka principals and ACLs (tracepipe kafka ...).
     "kafka_security_off": {"en": "Kafka security is off (TRACEPIPE_KAFKA_SECURITY=none): there are no credentials or ACLs to manage",
                            "es": "la seguridad de Kafka está desactivada (TRACEPIPE_KAFKA_SECURITY=none): no hay credenciales ni ACL que administrar"},

@@ -11,7 +11,7 @@ import psycopg2
 from rich.console import Console
 
 from pipeline.accounts.store import AccountError
-from pipeline.cli import agency, infra, operate, results, security  # noqa: F401 - they register their commands
+from pipeline.cli import agency, deploy, infra, operate, results, security  # noqa: F401 - they register their commands
 from pipeline.cli.base import STATE, app
 from pipeline.errors import TracepipeError
 from pipeline.i18n import t

@@ -19,8 +19,10 @@ import typer
 import yaml
 
 from pipeline.cli import app as cli_app
+from pipeline.kafka_access import principals as roles
 from pipeline.ops.metrics.sensor import metrics_port
 from pipeline.settings import DB_PURPOSES, ENV_VARS, PREFIX, Settings
+from pipeline.stack.deploy_model import DEPLOYED, WORKER_GROUPS, agency_ids, deployed_principals, secret_name
 from pipeline.topology import PROCESSORS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,8 +38,8 @@ ROLES_MIGRATION = ROOT / "pipeline" / "db" / "migrations" / "0006_least_privileg
 
 KAFKA_IMAGE = "apache/kafka:3.9.1"
 APP_DOCKERFILE = "deploy/Dockerfile"
-INGEST_PROCESSORS = "intake,dedupe,serial_linker"
-STAGE_PROCESSORS = "manufacturer,wholesaler,dealer,dealer_oob,purchaser,express,sink"
+INGEST_PROCESSORS = ",".join(WORKER_GROUPS["worker-ingest"])
+STAGE_PROCESSORS = ",".join(WORKER_GROUPS["worker-stages"])
 TOPOLOGY_NAMES = [spec.name for spec in PROCESSORS]
 DASHBOARD_PORT = 8090
 API_PORT = int(ENV_VARS["API_PORT"][0])  # 8091
@@ -53,6 +55,12 @@ API_PEPPER = f"{PREFIX}API_PEPPER"
 REQUIRED_INTERPOLATION = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:\?[^}]*\}")
 SECRET_KEY_WORDS = ("PASSWORD", "SECRET", "TOKEN", "API_KEY", "PEPPER")
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
+# Kafka: clients log in with SCRAM on the CLIENT listener; `admin` (the brokers, provisioning) is the one super user.
+CLIENT_LISTENER = "CLIENT"
+SCRAM = "SCRAM-SHA-512"
+ADMIN = "admin"
+ADMIN_SECRET = "kafka-admin"
+AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 
 YAML_FILES = sorted(p for p in DEPLOY.rglob("*") if p.suffix in {".yml", ".yaml"} and p.is_file())
 
@@ -122,6 +130,8 @@ def _purpose(args: list[str]) -> str:
         return "worker"
     if args[:1] == ["api"]:
         return "api"
+    if args[:2] == ["kafka", "provision"]:
+        return "kafka"  # reads the agency registry
     return "none"  # topics, dashboard: Kafka only
 
 
@@ -133,10 +143,11 @@ SECRETS_FOR: dict[str, set[str]] = {
     "admin": {ROLE_PASSWORD["admin"]},
     "worker": {ROLE_PASSWORD["worker"]},
     "api": {ROLE_PASSWORD["api"], API_PEPPER},
+    "kafka": {ROLE_PASSWORD["admin"]},
     "none": set(),
 }
 # The database role each kind of command connects as (pipeline.settings.Settings.pg_dsn_as).
-ROLE_FOR = {"roles": "owner", "migrate": "owner", "admin": "admin", "worker": "worker", "api": "api"}
+ROLE_FOR = {"roles": "owner", "migrate": "owner", "admin": "admin", "worker": "worker", "api": "api", "kafka": "admin"}
 
 
 def _secret_settings(names: Any) -> set[str]:
@@ -314,7 +325,8 @@ def services(compose) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def brokers(services) -> dict[str, dict[str, Any]]:
-    return {n: svc for n, svc in services.items() if str(svc.get("image", "")).startswith("apache/kafka")}
+    return {n: svc for n, svc in services.items()
+            if str(svc.get("image", "")).startswith("apache/kafka") and "KAFKA_PROCESS_ROLES" in _env(svc)}
 
 
 @pytest.fixture(scope="module")
@@ -444,7 +456,7 @@ def test_compose_app_services_use_the_defined_brokers(brokers, app_services):
     for svc in brokers.values():
         env = _env(svc)
         advertised = _listeners(env["KAFKA_ADVERTISED_LISTENERS"])
-        host, port = advertised[env["KAFKA_INTER_BROKER_LISTENER_NAME"]]
+        host, port = advertised[CLIENT_LISTENER]
         expected[host] = port
     for name, svc in app_services.items():
         env = _env(svc)
@@ -554,7 +566,7 @@ def test_compose_api_service(services, app_services):
     probe_port, probe_path = _local_url(" ".join(map(str, svc["healthcheck"]["test"])))
     assert (probe_port, probe_path) == (port, LIVENESS_PATH), f"{name} healthcheck probes :{probe_port}{probe_path}"
     deps = svc["depends_on"]
-    for step in ("topics", "migrate"):
+    for step in ("kafka-setup", "migrate"):
         assert deps[step]["condition"] == "service_completed_successfully", f"{name} must wait for {step}"
     dashboard = next(s for s in app_services.values() if _steps(s) == [["dashboard"]])
     assert deps == dashboard["depends_on"], f"{name} should wait for the same setup steps as the dashboard"
@@ -630,11 +642,22 @@ def test_compose_worker_processors_cover_the_topology(app_services):
     assert not twice, f"processors run by two worker services (their metrics ports would be scraped twice): {twice}"
 
 
-def test_compose_topics_runs_after_every_broker_is_healthy(brokers, app_services):
-    (topics,) = [svc for svc in app_services.values() if _command(svc)[:2] == ["topics", "ensure"]]
-    deps = topics["depends_on"]
+def test_compose_kafka_setup_runs_once_the_cluster_and_the_registry_are_ready(services, brokers, app_services):
+    """admin's SCRAM credential (after every broker is healthy), then provisioning and topics (as admin)."""
+    (name,) = [n for n, s in app_services.items() if ["topics", "ensure"] in _steps(s)]
+    setup = app_services[name]
+    assert _steps(setup) == [["kafka", "provision"], ["topics", "ensure"]]
+    assert _env(setup)["TRACEPIPE_KAFKA_USER"] == ADMIN
+    deps = setup["depends_on"]
+    assert deps["migrate"]["condition"] == "service_completed_successfully", "provisioning reads the registry"
+    (credential_step,) = [d for d in deps if d in services and d not in app_services]
+    assert deps[credential_step]["condition"] == "service_completed_successfully"
+    step = services[credential_step]
     for broker in brokers:
-        assert deps[broker]["condition"] == "service_healthy", broker
+        assert step["depends_on"][broker]["condition"] == "service_healthy", broker
+    _assert_sets_admin_scram_credential(" ".join(map(str, step["command"])), brokers_at=[
+        f"{host}:{port}" for host, port in (_listeners(_env(b)["KAFKA_ADVERTISED_LISTENERS"])["BROKER"]
+                                             for b in brokers.values())])
 
 
 def _scrape_targets() -> dict[str, set[tuple[str, int]]]:
@@ -703,17 +726,201 @@ def test_compose_images_are_pinned(services):
 
 
 # --------------------------------------------------------------------------------------------------
+# Kafka security, the same in compose and on the plain StatefulSet
+# --------------------------------------------------------------------------------------------------
+
+
+def _protocols(env: dict[str, str]) -> dict[str, str]:
+    return dict(p.split(":") for p in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+
+
+def _mechanisms(env: dict[str, str], listener: str) -> list[str]:
+    """SASL mechanisms a listener accepts: its own setting, else the broker-wide one."""
+    value = env.get(f"KAFKA_LISTENER_NAME_{listener}_SASL_ENABLED_MECHANISMS") or env["KAFKA_SASL_ENABLED_MECHANISMS"]
+    return [m.strip() for m in value.split(",")]
+
+
+def _jaas_key(listener: str, mechanism: str) -> str:
+    # The image's names: `_` is `.`, `___` is `-` (listener.name.client.scram-sha-512.sasl.jaas.config).
+    return f"KAFKA_LISTENER_NAME_{listener}_{mechanism.replace('-', '___')}_SASL_JAAS_CONFIG"
+
+
+def _assert_secure_broker(env: dict[str, str], where: str) -> None:
+    """Every listener authenticates; clients log in with SCRAM-SHA-512; PLAIN knows only admin; no ACL, no access."""
+    listeners = _listeners(env["KAFKA_LISTENERS"])
+    protocols = _protocols(env)
+    assert CLIENT_LISTENER in listeners, f"{where}: no {CLIENT_LISTENER} listener"
+    for name in listeners:
+        assert protocols[name] in {"SASL_PLAINTEXT", "SASL_SSL"}, f"{where}: listener {name} is {protocols[name]}"
+        for mechanism in _mechanisms(env, name):
+            assert mechanism in {SCRAM, "PLAIN"}, f"{where}: {name} accepts {mechanism}"
+            jaas = env.get(_jaas_key(name, mechanism), "")
+            assert jaas.rstrip().endswith(";"), f"{where}: {name}/{mechanism} has no JAAS entry"
+            if mechanism == "PLAIN":
+                # A PLAIN listener checks logins against its JAAS entry: it must know admin and nobody else.
+                assert set(re.findall(r"\buser_([A-Za-z0-9_.-]+)=", jaas)) == {ADMIN}, f"{where}: {name} PLAIN users"
+                assert re.search(rf'\busername="{ADMIN}"', jaas), f"{where}: {name} does not log in as {ADMIN}"
+    assert _mechanisms(env, CLIENT_LISTENER) == [SCRAM], f"{where}: clients must log in with {SCRAM} only"
+    inter, controller = env["KAFKA_INTER_BROKER_LISTENER_NAME"], env["KAFKA_CONTROLLER_LISTENER_NAMES"]
+    assert env["KAFKA_SASL_MECHANISM_INTER_BROKER_PROTOCOL"] in _mechanisms(env, inter), where
+    assert env["KAFKA_SASL_MECHANISM_CONTROLLER_PROTOCOL"] in _mechanisms(env, controller), where
+    assert env["KAFKA_AUTHORIZER_CLASS_NAME"] == AUTHORIZER, where
+    assert env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false", where
+    assert env["KAFKA_SUPER_USERS"] == f"User:{ADMIN}", f"{where}: super users {env['KAFKA_SUPER_USERS']}"
+    assert int(env["KAFKA_MIN_INSYNC_REPLICAS"]) == 2 and int(env["KAFKA_DEFAULT_REPLICATION_FACTOR"]) == 3, where
+
+
+def test_compose_brokers_authenticate_every_listener_and_authorize_by_acl(brokers):
+    for name, svc in brokers.items():
+        _assert_secure_broker(_env(svc), f"compose {name}")
+
+
+def test_k8s_kafka_statefulset_authenticates_and_authorizes(k8s_docs):
+    kafka = _of_kind(k8s_docs, "StatefulSet")["kafka"]
+    (c,) = _pod_spec(kafka)["containers"]
+    env = {item["name"]: item.get("value", "") for item in c["env"]}
+    _assert_secure_broker(env, "StatefulSet/kafka")
+    # The JAAS entries take the admin password from an env var read from a Secret ($(VAR) expansion).
+    sources = {item["name"]: item["valueFrom"]["secretKeyRef"] for item in c["env"]
+               if "secretKeyRef" in (item.get("valueFrom") or {})}
+    for key, value in env.items():
+        for var in re.findall(r"\$\(([A-Z_]+)\)", value):
+            assert var in sources or var in {"POD_NAME", "POD_NAMESPACE"}, f"{key} expands $({var}), no such variable"
+    assert {s["name"] for s in sources.values()} == {ADMIN_SECRET}
+
+
+def _assert_sets_admin_scram_credential(script: str, brokers_at: list[str]) -> None:
+    """The first step on a new cluster: kafka-configs.sh gives admin its SCRAM credential, logging in with PLAIN
+    on every broker's BROKER listener (the one login that exists before any SCRAM user does)."""
+    words = shlex.split(script.replace("\\\n", " "))
+    assert "/opt/kafka/bin/kafka-configs.sh" in words, "the admin credential is set with Kafka's own tool"
+    assert _option_value(words, "--entity-type") == "users" and _option_value(words, "--entity-name") == ADMIN
+    scram = _option_value(words, "--add-config") or ""
+    assert re.fullmatch(rf"{SCRAM}=\[password=\$\$?\{{?ADMIN_PASSWORD\}}?\]", scram), scram
+    assert sorted(_option_value(words, "--bootstrap-server").split(",")) == sorted(brokers_at)
+    assert "sasl.mechanism=PLAIN" in script and f'username="{ADMIN}"' in script
+
+
+def _granted(service: dict[str, Any]) -> dict[str, str]:
+    """{file name under /run/secrets: secret} of a compose service's secrets."""
+    out = {}
+    for item in service.get("secrets") or []:
+        source, target = (item, item) if isinstance(item, str) else (item["source"], item.get("target", item["source"]))
+        out[target] = source
+    return out
+
+
+def _principals_of(args: list[str]) -> set[str]:
+    """The Kafka principals a tracepipe command logs in as: a worker's processors (and ops, for its watchdog)."""
+    processors = _worker_processors(args)
+    if processors is not None:
+        return {roles.processor(name) for name in processors} | {roles.OPS}
+    if args[:1] == ["api"]:
+        return {roles.API}
+    if args[:1] == ["dashboard"]:
+        return {roles.OPS}
+    if args[:2] in (["kafka", "provision"], ["topics", "ensure"]):
+        return set(deployed_principals())  # provisioning sets every principal's password
+    raise AssertionError(f"which principal does `tracepipe {' '.join(args)}` log in as?")
+
+
+def test_compose_each_service_gets_exactly_its_principals_passwords(compose, app_services):
+    secrets = compose["secrets"]
+    for name, svc in app_services.items():
+        if _purpose(_steps(svc)[0]) in {"roles", "migrate"}:
+            assert not svc.get("secrets"), f"{name} does not talk to Kafka"
+            continue
+        env = _env(svc)
+        assert env["TRACEPIPE_KAFKA_SECURITY"] == "scram" and env["TRACEPIPE_KAFKA_CREDENTIALS"] == "/run/secrets"
+        wanted = set().union(*(_principals_of(step) for step in _steps(svc)))
+        granted = _granted(svc)
+        assert set(granted) == wanted, f"{name} is given {sorted(granted)}, it logs in as {sorted(wanted)}"
+        for principal, secret in granted.items():
+            assert secrets[secret] == {"environment": f"KAFKA_PASSWORD_{re.sub('[^A-Z0-9]', '_', principal.upper())}"}
+        # One principal (the API's, the dashboard's, provisioning's admin) is named; a worker's processors
+        # each log in as their own, so it names none.
+        user = env.get("TRACEPIPE_KAFKA_USER")
+        if _worker_processors(_command(svc)) is None:
+            assert user in granted, f"{name} logs in as {user!r}"
+        else:
+            assert user is None, f"{name}: TRACEPIPE_KAFKA_USER would make every processor one principal"
+    assert set(secrets) == {secret_name(p) for p in deployed_principals()}, "one Docker secret per principal"
+
+
+def test_compose_readme_env_recipe_makes_every_kafka_password(compose):
+    text = COMPOSE_README.read_text(encoding="utf-8")
+    recipe = re.search(r"cat > \.env <<EOF\n(.*?)\nEOF", text, re.S).group(1)
+    made = {line.split("=", 1)[0] for line in recipe.splitlines() if "=" in line}
+    assert {s["environment"] for s in compose["secrets"].values()} <= made
+
+
+def test_k8s_each_pod_gets_exactly_its_principals_passwords(k8s_docs):
+    mount = _config(k8s_docs)["TRACEPIPE_KAFKA_CREDENTIALS"]
+    assert _config(k8s_docs)["TRACEPIPE_KAFKA_SECURITY"] == "scram"
+    checked = 0
+    for w, c in _app_containers(k8s_docs):
+        args = [str(a) for a in c["args"]]
+        if _purpose(args) in {"roles", "migrate", "admin"}:
+            continue
+        checked += 1
+        where = f"{w['metadata']['name']}/{c['name']}"
+        (volume,) = [m["name"] for m in c.get("volumeMounts", []) if m["mountPath"] == mount]
+        sources = {vol["name"]: vol for vol in _pod_spec(w)["volumes"]}[volume]["projected"]["sources"]
+        files = {item["path"]: (src["secret"]["name"], item["key"])
+                 for src in sources for item in src["secret"]["items"]}
+        assert set(files) == _principals_of(args), f"{where} gets {sorted(files)}"
+        assert all(secret == (secret_name(p), "password") for p, secret in files.items()), where
+        user = _k8s_env(c, k8s_docs).get("TRACEPIPE_KAFKA_USER")
+        assert (user is None) == (_worker_processors(args) is not None) and (user is None or user in files), where
+    assert checked == 6, "two workers, api, dashboard, provision, topics"
+
+
+def test_k8s_kafka_setup_job_sets_admin_then_provisions_then_creates_topics(k8s_docs):
+    (job,) = [j for j in _of_kind(k8s_docs, "Job").values() if any(c.get("args") == ["topics", "ensure"]
+                                                                    for c in _containers(j))]
+    spec = _pod_spec(job)
+    first, *others = spec["initContainers"]
+    assert first["image"] == KAFKA_IMAGE
+    kafka = _of_kind(k8s_docs, "StatefulSet")["kafka"]
+    broker_port = next(p["containerPort"] for p in _pod_spec(kafka)["containers"][0]["ports"] if p["name"] == "broker")
+    sts, svc = kafka["metadata"]["name"], kafka["spec"]["serviceName"]
+    _assert_sets_admin_scram_credential(first["command"][-1], [f"{sts}-{i}.{svc}:{broker_port}" for i in range(3)])
+    (password,) = first["env"]
+    assert password["valueFrom"]["secretKeyRef"] == {"name": ADMIN_SECRET, "key": "password"}
+    assert [c["args"] for c in others + spec["containers"]] == [["kafka", "provision"], ["topics", "ensure"]]
+
+
+_SECRET_IN_TEXT = re.compile(r"""\b(?:password|user_[A-Za-z0-9_.-]+)=(?:"([^"]*)"|([^\s,\]"']+))""")
+# How a secret may appear inside a longer string: compose interpolation, Kubernetes env expansion, a shell
+# variable, or printf's placeholder.
+_SECRET_REFERENCE = re.compile(
+    r"\$\{[A-Za-z_][A-Za-z0-9_]*:\?[^}]*\}|\$\([A-Z_]+\)|\$\$?\{?[A-Za-z_][A-Za-z0-9_]*\}?|%s")
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(DEPLOY)))
+def test_no_password_is_written_in_a_deploy_file(path: Path):
+    """JAAS entries, SCRAM configs and scripts name their passwords, they never hold one."""
+    offenders = []
+    for doc in _load_all(path):
+        for where, _key, value in _walk_items(doc):
+            texts = [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
+            for text in texts:
+                for m in _SECRET_IN_TEXT.finditer(text):
+                    secret = m.group(1) if m.group(1) is not None else m.group(2)
+                    if not _SECRET_REFERENCE.fullmatch(secret):
+                        offenders.append(f"{where}: {m.group(0)}")
+    assert not offenders, f"{path.name} writes passwords: {offenders}"
+
+
+# --------------------------------------------------------------------------------------------------
 # Kubernetes
 # --------------------------------------------------------------------------------------------------
 
 
-K8S_FILES = sorted(p for p in K8S_DIR.glob("*.yaml") if p.name != KUSTOMIZATION.name)
-
-
-@pytest.fixture(scope="module")
-def kustomization() -> dict[str, Any]:
-    (doc,) = _load_all(KUSTOMIZATION)
-    return doc
+# The plain deployment: the application (app/) and Kafka as a StatefulSet (here); strimzi/ replaces the latter.
+K8S_APP_DIR = K8S_DIR / "app"
+STRIMZI_DIR = K8S_DIR / "strimzi"
+K8S_FILES = sorted(p for d in (K8S_DIR, K8S_APP_DIR) for p in d.glob("*.yaml") if p.name != KUSTOMIZATION.name)
 
 
 @pytest.fixture(scope="module")
@@ -771,11 +978,19 @@ def test_k8s_every_document_has_api_version_kind_and_name(k8s_docs):
     assert not dupes, f"objects defined twice: {dupes}"
 
 
-def test_kustomization_lists_exactly_the_files_present(kustomization):
+@pytest.mark.parametrize("directory", [K8S_DIR, K8S_APP_DIR, STRIMZI_DIR], ids=lambda d: d.name)
+def test_kustomization_lists_exactly_the_files_present(directory: Path):
+    (kustomization,) = _load_all(directory / KUSTOMIZATION.name)
     resources = kustomization["resources"]
     assert len(resources) == len(set(resources)), "a resource is listed twice"
-    assert set(resources) == {p.name for p in K8S_FILES}
-    assert kustomization.get("namespace") == "tracepipe"
+    files = {r for r in resources if r.endswith(".yaml")}
+    assert files == {p.name for p in directory.glob("*.yaml") if p.name != KUSTOMIZATION.name}
+    # Both entry points (plain, Strimzi) take the application from app/, and set namespace and image.
+    bases = {K8S_DIR: {"app"}, STRIMZI_DIR: {"../app"}, K8S_APP_DIR: set()}[directory]
+    assert set(resources) - files == bases
+    if bases:
+        assert kustomization.get("namespace") == "tracepipe"
+        assert "tracepipe" in {i["name"] for i in kustomization.get("images") or []}
 
 
 def test_k8s_workload_selectors_match_their_pod_labels(k8s_docs):
@@ -1170,7 +1385,7 @@ def test_k8s_api_deployment_and_service(k8s_docs, api_routes):
 
 def test_k8s_migrate_job_runs_roles_migrate_then_agencies_sync(k8s_docs):
     jobs = _of_kind(k8s_docs, "Job").values()
-    (job,) = [j for j in jobs if any(c["args"] == ["db", "migrate"] for c in _containers(j))]
+    (job,) = [j for j in jobs if any(c.get("args") == ["db", "migrate"] for c in _containers(j))]
     spec = _pod_spec(job)
     # Init containers run one after the other, each to success, before the main container starts.
     steps = [c["args"] for c in spec.get("initContainers", [])] + [c["args"] for c in spec["containers"]]
@@ -1249,6 +1464,13 @@ def test_k8s_tracepipe_pods_run_unprivileged_as_the_image_user(k8s_docs):
         assert _pod_spec(w).get("enableServiceLinks") is False, f"{where}: service links inject stray variables"
 
 
+def _projected_secrets(workload: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """{volume name: [(Secret, key)]} of a pod's projected volumes."""
+    return {vol["name"]: [(src["secret"]["name"], item["key"]) for src in vol["projected"]["sources"]
+                          for item in src["secret"]["items"]]
+            for vol in _pod_spec(workload).get("volumes", []) if "projected" in vol}
+
+
 def test_kustomization_documents_every_secret_the_pods_read(k8s_docs):
     documented = _documented_secrets(KUSTOMIZATION.read_text(encoding="utf-8"))
     read = {
@@ -1258,6 +1480,7 @@ def test_kustomization_documents_every_secret_the_pods_read(k8s_docs):
         for item in c.get("env", [])
         if (ref := (item.get("valueFrom") or {}).get("secretKeyRef"))
     }
+    read |= {pair for w in _workloads(k8s_docs) for pairs in _projected_secrets(w).values() for pair in pairs}
     assert {name for name, _ in read} == set(documented), "every Secret read, and only those, is documented"
     for name, key in read:
         assert key in documented[name], f"kustomization.yaml does not say how to create {name} with key {key}"
@@ -1341,3 +1564,115 @@ def test_dockerfile_exposes_the_api_and_dashboard_ports():
     assert {API_PORT, DASHBOARD_PORT} <= exposed, f"EXPOSE {sorted(exposed)}"
     base = int(ENV_VARS["METRICS_PORT"][0])
     assert _expected_metrics_ports(TOPOLOGY_NAMES, str(base)) <= exposed
+
+
+# --------------------------------------------------------------------------------------------------
+# Strimzi (deploy/k8s/strimzi): the operator's resources, and the generated ones match the topology
+# --------------------------------------------------------------------------------------------------
+
+STRIMZI_API = "kafka.strimzi.io/v1beta2"
+
+
+@pytest.fixture(scope="module")
+def strimzi_docs() -> dict[str, list[dict[str, Any]]]:
+    """Every Strimzi resource, by kind."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for path in sorted(STRIMZI_DIR.glob("*.yaml")):
+        if path.name != KUSTOMIZATION.name:
+            for doc in _load_all(path):
+                out.setdefault(doc["kind"], []).append(doc)
+    return out
+
+
+def test_strimzi_runs_three_kraft_nodes_with_scram_and_simple_authorization(strimzi_docs):
+    (kafka,) = strimzi_docs["Kafka"]
+    cluster = kafka["metadata"]["name"]
+    assert kafka["apiVersion"] == STRIMZI_API
+    pools = [p for p in strimzi_docs["KafkaNodePool"] if p["metadata"]["labels"]["strimzi.io/cluster"] == cluster]
+    assert pools and all(p["apiVersion"] == STRIMZI_API for p in pools)
+    for role in ("broker", "controller"):
+        assert sum(p["spec"]["replicas"] for p in pools if role in p["spec"]["roles"]) == 3, f"{role}s"
+    spec = kafka["spec"]["kafka"]
+    listeners = spec["listeners"]
+    assert listeners and all(item["authentication"]["type"] == "scram-sha-512" for item in listeners), listeners
+    assert spec["authorization"] == {"type": "simple", "superUsers": [ADMIN]}
+    config = spec["config"]
+    assert config["default.replication.factor"] == 3 and config["min.insync.replicas"] == 2
+    assert config["offsets.topic.replication.factor"] == 3
+    assert config["transaction.state.log.replication.factor"] == 3 and config["transaction.state.log.min.isr"] == 2
+    assert config["auto.create.topics.enable"] is False and config["allow.everyone.if.no.acl.found"] is False
+    operators = kafka["spec"]["entityOperator"]
+    assert "topicOperator" in operators and "userOperator" in operators
+    # The User Operator's Secrets are the ones the workloads read: kafka-<user>, key `password`.
+    assert operators["userOperator"]["secretPrefix"] == "kafka-"
+
+
+def test_strimzi_bootstrap_is_the_clusters_scram_listener(strimzi_docs):
+    (kafka,) = strimzi_docs["Kafka"]
+    (listener,) = kafka["spec"]["kafka"]["listeners"]
+    (kustomization,) = _load_all(STRIMZI_DIR / KUSTOMIZATION.name)
+    (patch,) = [p for p in kustomization["patches"] if p["target"]["name"] == "tracepipe-config"]
+    (op,) = yaml.safe_load(patch["patch"])
+    assert op["path"] == "/data/TRACEPIPE_KAFKA_BOOTSTRAP"
+    assert op["value"] == f"{kafka['metadata']['name']}-kafka-bootstrap:{listener['port']}"
+
+
+def test_strimzi_has_a_kafka_topic_per_deployed_topic(strimzi_docs):
+    from pipeline.stack.topics import min_insync_replicas
+    from pipeline.topology import TOPICS, agency_submissions
+
+    by_name = {t["spec"]["topicName"]: t for t in strimzi_docs["KafkaTopic"]}
+    wanted = [*TOPICS, *(agency_submissions(agency) for agency in agency_ids())]
+    assert set(by_name) == {spec.name for spec in wanted}
+    assert {"FGR", "ATF", "FGE-JAL"} <= set(agency_ids()), "the built-in registry's agencies that may submit"
+    for spec in wanted:
+        topic = by_name[spec.name]
+        assert topic["apiVersion"] == STRIMZI_API and topic["metadata"]["labels"]["strimzi.io/cluster"] == "tracepipe"
+        assert topic["spec"]["replicas"] == 3
+        assert topic["spec"]["partitions"] == (spec.partitions or DEPLOYED.partitions)
+        assert topic["spec"]["config"] == {**spec.configs(), "min.insync.replicas": str(min_insync_replicas(3))}
+
+
+def test_strimzi_has_a_kafka_user_per_principal_with_exactly_its_acls(strimzi_docs):
+    from pipeline.stack import kafka_acls
+
+    users = {u["metadata"]["name"]: u for u in strimzi_docs["KafkaUser"]}
+    expected = kafka_acls.rules_by_principal(DEPLOYED, agency_ids())
+    assert len(users) == len(expected) and {p.lower() for p in expected} == set(users)
+    operation = {"All": "ALL", "Read": "READ", "Write": "WRITE", "Create": "CREATE", "Describe": "DESCRIBE",
+                 "DescribeConfigs": "DESCRIBE_CONFIGS"}
+    for principal, rules in expected.items():
+        user = users[principal.lower()]
+        assert user["apiVersion"] == STRIMZI_API and user["metadata"]["labels"]["strimzi.io/cluster"] == "tracepipe"
+        assert user["spec"]["authentication"] == {"type": "scram-sha-512"}, principal
+        if principal == ADMIN:
+            assert "authorization" not in user["spec"], "the super user needs no ACL"
+            continue
+        assert user["spec"]["authorization"]["type"] == "simple"
+        # Read the KafkaUser's ACLs back as (type, pattern, name, operation, allow) and compare with the rules.
+        found = Counter()
+        for acl in user["spec"]["authorization"]["acls"]:
+            resource = acl["resource"]
+            pattern = {"literal": "LITERAL", "prefix": "PREFIXED"}[resource.get("patternType", "literal")]
+            for op in acl["operations"]:
+                found[(resource["type"].upper(), pattern, resource.get("name", ""), operation[op],
+                       acl.get("type", "allow") == "allow")] += 1
+        wanted = Counter((r.resource_type.value, r.pattern.value, r.resource_name, r.operation.value, r.allow)
+                         for r in rules)
+        assert found == wanted, f"KafkaUser {principal}: ACLs differ from pipeline/stack/kafka_acls.py"
+
+
+def test_the_workload_principals_keep_their_names_on_strimzi():
+    """A pod logs in as its role's principal: the KafkaUser (a Kubernetes name: lower case, no `_`) must be it."""
+    from pipeline.kafka_access import principals
+
+    for name in (ADMIN, principals.API, principals.OPS, principals.DOWNSTREAM,
+                 *(principals.processor(spec) for spec in TOPOLOGY_NAMES)):
+        assert re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", name), f"{name!r} cannot be a KafkaUser name"
+
+
+def test_generated_deploy_files_match_the_topology():
+    from pipeline.stack import deploy_files
+
+    stale = deploy_files.drifted()
+    assert not stale, f"out of date: {stale}; run `.venv/bin/tracepipe deploy render --write`"
