@@ -10,6 +10,7 @@ import signal
 import subprocess
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +78,18 @@ def fetch_jars(settings: Settings, paths: KafkaPaths) -> bool:
     return True
 
 
+def share_jars(source: Settings, target: Settings) -> bool:
+    """Hard-link `source`'s fetched jars into `target`'s state (a second, private stack then needs no Maven
+    run); True if linked."""
+    have, want = KafkaPaths.of(source), KafkaPaths.of(target)
+    if not have.jar_stamp.exists() or want.lib.exists():
+        return False
+    want.root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(have.lib, want.lib, copy_function=os.link)
+    shutil.copy(have.jar_stamp, want.jar_stamp)
+    return True
+
+
 def admin_password(settings: Settings) -> Secret | None:
     """The super user's password (scram mode only): the credentials file's, or TRACEPIPE_KAFKA_PASSWORD when
     TRACEPIPE_KAFKA_USER is the admin."""
@@ -106,17 +119,25 @@ def _java_argv(settings: Settings, paths: KafkaPaths, main_class: str, *args: st
     ]
 
 
-def _cluster_id(settings: Settings, paths: KafkaPaths) -> str:
-    """The one cluster id every node's storage is formatted with (kept beside the nodes' directories)."""
-    if settings.kafka_nodes > 1 and paths.cluster_id.exists():
-        return paths.cluster_id.read_text().strip()
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+def cluster_id(settings: Settings) -> str:
+    """The one cluster id every node's storage is formatted with: a formatted node's, else the one kept beside
+    the nodes' directories, else a new one (kept there for a cluster, so a lost node rejoins the same cluster)."""
+    for index in nodes(settings):
+        meta = KafkaPaths.of(settings, index).data / "meta.properties"
+        if meta.exists():
+            for line in meta.read_text().splitlines():
+                if line.startswith("cluster.id="):
+                    return line.split("=", 1)[1].strip()
+    kept = KafkaPaths.of(settings).cluster_id
+    if settings.kafka_nodes > 1 and kept.exists():
+        return kept.read_text().strip()
+    new = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
     if settings.kafka_nodes > 1:
-        paths.cluster_id.write_text(cluster_id + "\n")
-    return cluster_id
+        kept.write_text(new + "\n")
+    return new
 
 
-def format_storage(settings: Settings, paths: KafkaPaths) -> bool:
+def format_storage(settings: Settings, paths: KafkaPaths, cluster: str | None = None) -> bool:
     """Format the node's KRaft log directory once (in scram mode with the admin SCRAM user, so brokers can
     log in to each other before any other user exists); True if it was formatted now."""
     scram_stamp = paths.data / SCRAM_STAMP
@@ -128,7 +149,7 @@ def format_storage(settings: Settings, paths: KafkaPaths) -> bool:
                 f" or use another {PREFIX}STATE_DIR"
             )
         return False
-    args = ["format", "-t", _cluster_id(settings, paths), "-c", str(paths.config), "--ignore-formatted"]
+    args = ["format", "-t", cluster or cluster_id(settings), "-c", str(paths.config), "--ignore-formatted"]
     password = admin_password(settings)
     if password is not None:
         args += ["--add-scram", f'{SCRAM_MECHANISM}=[name={principals.ADMIN},password="{password.reveal()}"]']
@@ -150,7 +171,8 @@ def brokers_answering(settings: Settings, timeout_s: float = 5.0) -> set[int]:
     from kafka.errors import KafkaError  # imported late: the CLI starts faster without it
 
     try:
-        admin = clients.admin_client(settings, principals.ADMIN, request_timeout_ms=int(timeout_s * 1000))
+        admin = clients.admin_client(settings, principals.ADMIN, request_timeout_ms=int(timeout_s * 1000),
+                                     bootstrap_timeout_ms=int(timeout_s * 1000))
     except (KafkaError, OSError):  # no broker yet: "not answering", not an error
         return set()
     try:
@@ -183,10 +205,12 @@ def _prepare(settings: Settings) -> None:
     shared = KafkaPaths.of(settings)
     shared.root.mkdir(parents=True, exist_ok=True)
     fetch_jars(settings, shared)
-    for index in nodes(settings):
-        paths = KafkaPaths.of(settings, index)
+    every = [KafkaPaths.of(settings, index) for index in nodes(settings)]
+    for index, paths in enumerate(every):  # also creates the credentials file, before the parallel part
         write_config(settings, paths, index)
-        format_storage(settings, paths)
+    cluster = cluster_id(settings)
+    with ThreadPoolExecutor(max_workers=len(every)) as pool:  # one JVM each: a few seconds, side by side
+        list(pool.map(lambda paths: format_storage(settings, paths, cluster), every))
 
 
 def _launch(settings: Settings, index: int) -> None:

@@ -51,16 +51,23 @@ def up(settings: Settings) -> UpReport:
     pg = postgres.start(settings)
     applied = migrate(settings)
     register_agencies(settings)
+    broker, created, present = kafka_up(settings)
+    return UpReport(
+        [ComponentStatus("postgresql", True, pg), ComponentStatus("kafka", True, broker)],
+        created, present, applied, time.monotonic() - began,
+    )
+
+
+def kafka_up(settings: Settings) -> tuple[str, list[str], list[str]]:
+    """The Kafka part of `up`: start the node(s), ensure topics, wait for group coordination, and in scram mode
+    provision every principal's credentials and ACLs. Returns (broker description, created, present)."""
     broker = kafka.start(settings)
     created, present = ensure_topics(settings)
     wait_for_group_coordinator(settings)
     provision = kafka_provisioning()
     if settings.kafka_scram and provision is not None:
         provision(settings)
-    return UpReport(
-        [ComponentStatus("postgresql", True, pg), ComponentStatus("kafka", True, broker)],
-        created, present, applied, time.monotonic() - began,
-    )
+    return broker, created, present
 
 
 def kafka_provisioning() -> Callable[[Settings], object] | None:
