@@ -37,15 +37,17 @@ def encoded(event: Mapping[str, Any] | bytes) -> tuple[bytes, bytes]:
 
 
 class AckedPublisher(threading.Thread):
-    """Send `events` one by one, `per_second` of them, each waited for (future.get), into `topic`."""
+    """Send `events` one by one, `per_second` of them, each waited for (future.get), into `topic`.
 
-    def __init__(self, bootstrap: str, topic: str, events: Sequence[Mapping[str, Any] | bytes], per_second: float,
-                 client_config: Mapping[str, Any] | None = None) -> None:
+    `connection`: the client options (bootstrap servers, SASL login) of `pipeline.kafka_access.clients`. The
+    delivery timeout outlasts a leader election after a broker's loss, as an agency's producer should."""
+
+    def __init__(self, connection: Mapping[str, Any], topic: str, events: Sequence[Mapping[str, Any] | bytes],
+                 per_second: float) -> None:
         super().__init__(name="acked-publisher", daemon=True)
         self.topic, self.events, self.per_second = topic, list(events), per_second
-        self.producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
-                                      request_timeout_ms=10_000, delivery_timeout_ms=30_000, max_block_ms=30_000,
-                                      **dict(client_config or {}))
+        self.producer = KafkaProducer(acks="all", enable_idempotence=True, request_timeout_ms=10_000,
+                                      delivery_timeout_ms=120_000, max_block_ms=60_000, **connection)
         self.acked = Acknowledged()
         self.sent = 0
 
@@ -57,7 +59,7 @@ class AckedPublisher(threading.Thread):
                 time.sleep(max(0.0, began + index / self.per_second - time.monotonic()))
                 key, value = encoded(event)
                 try:
-                    meta = self.producer.send(self.topic, key=key, value=value).get(timeout=60)
+                    meta = self.producer.send(self.topic, key=key, value=value).get(timeout=180)
                 except KafkaError:
                     self.acked.failed += 1
                     continue

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 from pipeline.settings import Settings
 from pipeline.stack import kafka, postgres
-from pipeline.stack.process import pid_alive, read_pid
+from pipeline.stack.process import wait_gone
 
 
 def children_of(pid: int) -> list[int]:
@@ -32,22 +31,14 @@ def _kill_and_wait(pids: list[int], timeout_s: float = 30.0) -> None:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    deadline = time.monotonic() + timeout_s
     for pid in pids:
-        while pid_alive(pid) and time.monotonic() < deadline:
-            try:
-                os.waitpid(pid, os.WNOHANG)  # the broker is our child: reap it, or it stays a zombie
-            except ChildProcessError:
-                pass
-            time.sleep(0.05)
-        assert not pid_alive(pid), f"process {pid} survived SIGKILL"
+        assert wait_gone(pid, timeout_s), f"process {pid} survived SIGKILL"
 
 
 def kill_broker(settings: Settings) -> int:
-    """kill -9 the local broker (found by its pid file); returns its pid."""
-    pid = read_pid(kafka.KafkaPaths.of(settings).pid)
+    """kill -9 the local broker (node 0, found by its pid file); returns its pid."""
+    pid = kafka.kill_node(settings, 0)
     assert pid is not None, "the private broker is not running"
-    _kill_and_wait([pid])
     return pid
 
 

@@ -21,14 +21,20 @@ PORT_OFFSET = 600  # from the session's ports: the private stack's broker, contr
 
 
 def worker_env(settings: Settings, datadir: Path) -> dict[str, str]:
-    """The environment of workers of `settings`' stack and database (faust's data in `datadir`, no /metrics:
-    its fixed ports would collide with the session's own workers)."""
-    return {**os.environ, "TRACEPIPE_STATE_DIR": str(settings.state_dir),
-            "TRACEPIPE_KAFKA_PORT": str(settings.kafka_port),
-            "TRACEPIPE_KAFKA_CONTROLLER_PORT": str(settings.kafka_controller_port),
-            "TRACEPIPE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap_override,
-            "TRACEPIPE_PG_PORT": str(settings.pg_port), "TRACEPIPE_PG_DB": settings.pg_db,
-            "TRACEPIPE_METRICS_PORT": "0", "APP_DATADIR": str(datadir)}
+    """The environment of workers of `settings`' stack (one node or a cluster, with or without SCRAM) and
+    database: faust's data in `datadir`, no /metrics (its fixed ports would collide with other workers)."""
+    env = {**os.environ, "TRACEPIPE_STATE_DIR": str(settings.state_dir),
+           "TRACEPIPE_KAFKA_PORT": str(settings.kafka_port),
+           "TRACEPIPE_KAFKA_CONTROLLER_PORT": str(settings.kafka_controller_port),
+           "TRACEPIPE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap_override,
+           "TRACEPIPE_KAFKA_NODES": str(settings.kafka_nodes), "TRACEPIPE_KAFKA_SECURITY": settings.kafka_security,
+           "TRACEPIPE_KAFKA_USER": settings.kafka_user,
+           "TRACEPIPE_KAFKA_CREDENTIALS": settings.kafka_credentials_override,
+           "TRACEPIPE_REPLICATION": str(settings.replication),
+           "TRACEPIPE_PG_PORT": str(settings.pg_port), "TRACEPIPE_PG_DB": settings.pg_db,
+           "TRACEPIPE_METRICS_PORT": "0", "APP_DATADIR": str(datadir)}
+    env["TRACEPIPE_KAFKA_PASSWORD"] = settings.kafka_password.reveal()  # empty: each worker its own principal's
+    return env
 
 
 def _reuse_jars(base: Settings, private: Settings) -> None:
@@ -48,7 +54,8 @@ def private_stack(base: Settings) -> Iterator[Settings]:
     private = base.with_changes(
         state_dir=state, kafka_port=base.kafka_port + PORT_OFFSET,
         kafka_controller_port=base.kafka_controller_port + PORT_OFFSET, pg_port=base.pg_port + PORT_OFFSET,
-        kafka_heap="384m", metrics_base_port=0, namespace="")
+        kafka_bootstrap_override="", kafka_nodes=1, kafka_security="none", replication=1, kafka_heap="384m",
+        metrics_base_port=0, namespace="")
     _reuse_jars(base, private)
     try:
         local.up(private)

@@ -19,10 +19,27 @@ from typing import Any
 
 import psycopg2
 
+from pipeline.producers.scenario import Scenario, generate_scenario
 from pipeline.settings import Settings
+from pipeline.worker.supervisor import parse_processors
 from tests.integration.faults.outcome import Outcome, outcome_of, read_tables, redeliveries
 from tests.integration.faults.private_stack import copy_database, worker_env
-from tests.integration.harness import PipelineHarness
+from tests.integration.harness import PipelineHarness, seeded_records_database
+
+SEED = 4242
+DAYS = 5  # about 340 events: new guns, repeat sightings, serial typos, re-sends, invalid ones, urgent ones
+PROCESSORS = parse_processors("all")
+PACED = {"slices": 10, "gap_s": 2.0}  # publishing spread over ~20 s, so records are in flight for longer
+
+
+def fault_scenario() -> Scenario:
+    """The scenario every fault test publishes."""
+    return generate_scenario(days=DAYS, seed=SEED)
+
+
+def records_template(settings: Settings, scenario: Scenario) -> str:
+    """A database on `settings`' PostgreSQL holding the scenario's commerce records, copied for every run."""
+    return seeded_records_database(settings, scenario.firearms, SEED).pg_db
 
 
 @dataclass
@@ -66,6 +83,15 @@ class ScenarioRun:
         self._publisher: threading.Thread | None = None
         self._publish_error: BaseException | None = None
 
+    def __enter__(self) -> ScenarioRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop the workers whatever happened (again, after `finish`: stopping twice is harmless)."""
+        if self._publisher is not None:  # started
+            self.harness.stop()
+        shutil.rmtree(self.datadir, ignore_errors=True)
+
     def start(self) -> None:
         """Start the workers, then publish in `slices` parts `gap_s` apart (in a thread)."""
         self.harness.start()
@@ -74,7 +100,7 @@ class ScenarioRun:
         self._publisher.start()
 
     def _publish(self) -> None:
-        size = -(-len(self.events) // self.slices)
+        size = max(1, -(-len(self.events) // self.slices))
         try:
             for index, start in enumerate(range(0, len(self.events), size)):
                 if index:
@@ -113,8 +139,12 @@ class ScenarioRun:
             drained = time.monotonic()
             revivals, restarts = dict(self.harness.reviver.revivals), dict(self.harness.watchdog.restarts)
         finally:
-            self.harness.stop()
-            shutil.rmtree(self.datadir, ignore_errors=True)
+            self.__exit__()
         return RunReport(self.label, self.sent, outcome_of(read_tables(self.settings)), redeliveries(self.settings),
                          drained - self.began, None if self.fault_ended is None else drained - self.fault_ended,
                          revivals, restarts, self.notes)
+
+
+def new_run(stack: Settings, template_db: str, scenario: Scenario, label: str, **publishing: Any) -> ScenarioRun:
+    """A run of the scenario with every processor on `stack`, not started yet."""
+    return ScenarioRun(stack, template_db, PROCESSORS, scenario.events, label, **publishing)
