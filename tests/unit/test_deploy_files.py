@@ -783,9 +783,12 @@ def test_k8s_kafka_statefulset_authenticates_and_authorizes(k8s_docs):
     # The JAAS entries take the admin password from an env var read from a Secret ($(VAR) expansion).
     sources = {item["name"]: item["valueFrom"]["secretKeyRef"] for item in c["env"]
                if "secretKeyRef" in (item.get("valueFrom") or {})}
+    # Kubernetes expands $(VAR) only with a variable defined earlier in the list (else the text stays as is).
+    order = [item["name"] for item in c["env"]]
     for key, value in env.items():
         for var in re.findall(r"\$\(([A-Z_]+)\)", value):
             assert var in sources or var in {"POD_NAME", "POD_NAMESPACE"}, f"{key} expands $({var}), no such variable"
+            assert order.index(var) < order.index(key), f"{key} expands $({var}), defined only after it"
     assert {s["name"] for s in sources.values()} == {ADMIN_SECRET}
 
 
