@@ -15,7 +15,8 @@ Principals:
   record arrived on names the agency that sent it, and intake dead-letters a record whose agency_id
   disagrees (AGENCY_MISMATCH), so no agency can publish a seizure attributed to another.
 - `api`: publishes submissions it authenticated by token to the caller's agency topic (any agency topic),
-  and reads consumer lag for the ops route (the same lag rights as `ops`).
+  and reads consumer lag for the ops route: offsets only (it faces the network, so it may read no record:
+  the lag it shows has no ages).
 - `ops`: lag, the stall watchdog and the dashboard: describes every topic and group of the namespace,
   reads the topics whose lag age it measures, the metrics snapshots and the dead letters.
 - `downstream`: consumers outside the pipeline read `traces.completed` only, in groups `<ns>downstream-...`.
@@ -174,11 +175,16 @@ def agency_rules(settings: Settings, agency_id: str) -> list[AclRule]:
                   Operation.WRITE, Operation.DESCRIBE)
 
 
+def lag_count_rules(principal: str, settings: Settings) -> list[AclRule]:
+    """What counting consumer lag takes: describe every topic and group of the namespace (offsets, members)."""
+    return (_namespace(ResourceType.TOPIC, principal, settings, Operation.DESCRIBE)
+            + _namespace(ResourceType.GROUP, principal, settings, Operation.DESCRIBE))
+
+
 def lag_rules(principal: str, settings: Settings) -> list[AclRule]:
-    """What reading consumer lag takes: describe every topic and group of the namespace (offsets, members)
-    and read the processors' inputs (the age of the oldest record not yet processed)."""
-    rules = _namespace(ResourceType.TOPIC, principal, settings, Operation.DESCRIBE)
-    rules += _namespace(ResourceType.GROUP, principal, settings, Operation.DESCRIBE)
+    """What reading consumer lag with ages takes: the counts, and reading the processors' inputs (the
+    timestamp of the oldest record not yet processed)."""
+    rules = lag_count_rules(principal, settings)
     for spec in PROCESSORS:
         for topic in processor_inputs(spec):
             rules += _topic(principal, settings, topic, Operation.READ)
@@ -187,8 +193,8 @@ def lag_rules(principal: str, settings: Settings) -> list[AclRule]:
 
 
 def api_rules(settings: Settings) -> list[AclRule]:
-    """The results API: publish to any agency topic (it picks the caller's, from the token), read lag."""
-    return agency_topics_rules(API, settings, Operation.WRITE, Operation.DESCRIBE) + lag_rules(API, settings)
+    """The results API: publish to any agency topic (it picks the caller's, from the token), count lag."""
+    return agency_topics_rules(API, settings, Operation.WRITE, Operation.DESCRIBE) + lag_count_rules(API, settings)
 
 
 def ops_rules(settings: Settings) -> list[AclRule]:
@@ -234,19 +240,34 @@ def all_rules(settings: Settings, agency_ids: Iterable[str]) -> list[AclRule]:
 
 def _resource(rule: AclRule) -> str:
     suffix = "*" if rule.pattern is PatternType.PREFIXED else ""
-    return f"{rule.resource_type.lower()} `{rule.resource_name}{suffix}`"
+    kind = "" if rule.resource_type is ResourceType.TOPIC else f"{rule.resource_type.lower()} "
+    return f"{kind}`{rule.resource_name}{suffix}`"
+
+
+def _summary(rules: list[AclRule]) -> tuple[str, str, str]:
+    """(topics read, topics written, everything else) of one principal; the DESCRIBE that comes with a READ
+    or WRITE of the same topic is left implied."""
+    def on(operation: Operation, resource_type: ResourceType = ResourceType.TOPIC) -> list[AclRule]:
+        return [r for r in rules if r.operation is operation and r.resource_type is resource_type]
+
+    reads, writes = on(Operation.READ), on(Operation.WRITE)
+    implied = {(r.pattern, r.resource_name) for r in reads + writes}
+    other = [f"{r.operation.value} {_resource(r)}" for r in rules
+             if r not in reads and r not in writes
+             and not (r.operation is Operation.DESCRIBE and r.resource_type is ResourceType.TOPIC
+                      and (r.pattern, r.resource_name) in implied)]
+    return (", ".join(map(_resource, reads)) or "-", ", ".join(map(_resource, writes)) or "-",
+            ", ".join(other) or "-")
 
 
 def acl_table(settings: Settings, agency_ids: Iterable[str]) -> str:
-    """A Markdown table of every principal's rules (docs/ARCHITECTURE.md shows it for one sample agency)."""
-    lines = ["| Principal | Allowed | On |", "|---|---|---|"]
+    """A Markdown table of every principal's rules (docs/ARCHITECTURE.md shows it for one sample agency).
+    A name ending in `*` is a prefix: every topic or group so starting."""
+    lines = ["| Principal | Reads | Writes | Also |", "|---|---|---|---|"]
     for who, rules in rules_by_principal(settings, agency_ids).items():
         if not rules:
-            lines.append(f"| `{who}` | everything (super user) | |")
+            lines.append(f"| `{who}` | everything (super user) | everything | |")
             continue
-        by_resource: dict[str, list[str]] = {}
-        for rule in rules:
-            by_resource.setdefault(_resource(rule), []).append(rule.operation.value)
-        for resource, operations in by_resource.items():
-            lines.append(f"| `{who}` | {', '.join(sorted(operations))} | {resource} |")
+        reads, writes, other = _summary(rules)
+        lines.append(f"| `{who}` | {reads} | {writes} | {other} |")
     return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.paths import PROJECT_ROOT
 from pipeline.settings import Settings
 from pipeline.stack.kafka_acls import (
     API,
@@ -79,10 +80,11 @@ def test_downstream_reads_finished_traces_only_in_its_own_groups():
     assert prefixed(rules, ResourceType.GROUP) == {(f"{NS}downstream-", Operation.READ)}
 
 
-def test_the_api_writes_agency_topics_only():
+def test_the_api_writes_agency_topics_only_and_reads_nothing():
     rules = principal_rules(SETTINGS, API)
     writes = {(r.pattern, r.resource_name) for r in rules if r.operation in (Operation.WRITE, Operation.ALL)}
     assert writes == {(PatternType.PREFIXED, f"{NS}seizures.raw.")}
+    assert not [r for r in rules if r.operation is Operation.READ]  # it faces the network: no record at all
 
 
 def test_ops_writes_nothing_and_reads_snapshots_and_dead_letters():
@@ -135,3 +137,8 @@ def test_agency_topics_are_picked_out_of_a_broker_listing_by_namespace():
              "a.tracepipe-intake-__assignor-__leader", "seizures.raw.FGR"]
     assert agency_topics_among(names, "a.") == ["a.seizures.raw.FGE-JAL", "a.seizures.raw.FGR"]
     assert agency_topics_among(names) == ["seizures.raw.FGR"]
+
+
+def test_the_architecture_doc_shows_the_rules_as_they_are():
+    doc = (PROJECT_ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    assert acl_table(Settings.from_env({}), ["FGE-JAL"]) in doc  # regenerate: tracepipe kafka acls --agency FGE-JAL
