@@ -37,15 +37,6 @@ def worker_env(settings: Settings, datadir: Path) -> dict[str, str]:
     return env
 
 
-def _reuse_jars(base: Settings, private: Settings) -> None:
-    """Hard-link the session broker's jars, so the private one needs no Maven run."""
-    source, target = kafka.KafkaPaths.of(base), kafka.KafkaPaths.of(private)
-    if source.jar_stamp.exists() and not target.lib.exists():
-        target.root.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(source.lib, target.lib, copy_function=os.link)
-        shutil.copy(source.jar_stamp, target.jar_stamp)
-
-
 @contextmanager
 def private_stack(base: Settings) -> Iterator[Settings]:
     """Start a second stack beside the session's (state inside its state folder, which the 'postgres' system
@@ -56,7 +47,7 @@ def private_stack(base: Settings) -> Iterator[Settings]:
         kafka_controller_port=base.kafka_controller_port + PORT_OFFSET, pg_port=base.pg_port + PORT_OFFSET,
         kafka_bootstrap_override="", kafka_nodes=1, kafka_security="none", replication=1, kafka_heap="384m",
         metrics_base_port=0, namespace="")
-    _reuse_jars(base, private)
+    kafka.share_jars(base, private)  # no Maven run for the private broker
     try:
         local.up(private)
         yield private
