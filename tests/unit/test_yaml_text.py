@@ -14,7 +14,8 @@ nodes = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4
                                                       st.dictionaries(keys, inner, max_size=4)), max_leaves=20)
 
 
-# Nested data is slow to generate on a busy machine: no deadline, no too-slow check (50 cases: each writes and parses several documents).
+# Nested data is slow to generate on a busy machine: no deadline, no too-slow check
+# (50 cases: each writes and parses several documents).
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.dictionaries(keys, nodes, min_size=1, max_size=5), min_size=1, max_size=3))
 def test_documents_read_back_as_written(docs):
