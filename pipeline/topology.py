@@ -20,15 +20,21 @@ class TopicSpec:
     retention_ms: int = 7 * DAY_MS
     compacted: bool = False
     partitions: int | None = None  # None: the configured default (TRACEPIPE_PARTITIONS)
+    max_message_bytes: int | None = None  # None: the broker's default (1 MiB)
 
     def configs(self) -> dict[str, str]:
         """Topic-level configs passed to the broker at creation."""
+        size = {"max.message.bytes": str(self.max_message_bytes)} if self.max_message_bytes else {}
         if self.compacted:
-            return {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
-        return {"cleanup.policy": "delete", "retention.ms": str(self.retention_ms)}
+            return {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000", **size}
+        return {"cleanup.policy": "delete", "retention.ms": str(self.retention_ms), **size}
 
 
-SEIZURES_RAW = TopicSpec("seizures.raw", "seizure events as agencies publish them (Avro)")
+# Half the broker's 1 MiB: a raw record's dead letter carries all its bytes plus the reason and coordinates,
+# and must itself fit in a message. A valid event is a few kB (pipeline/rules/text_rules.py bounds every field).
+RAW_RECORD_LIMIT = 512 * 1024
+SEIZURES_RAW = TopicSpec("seizures.raw", "seizure events as agencies publish them (Avro)",
+                         max_message_bytes=RAW_RECORD_LIMIT)
 SEIZURES_DEAD_LETTER = TopicSpec(
     "seizures.dead-letter", "events that could not be processed, with reason and original bytes",
     retention_ms=30 * DAY_MS,

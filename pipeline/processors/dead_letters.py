@@ -22,7 +22,7 @@ def dead_letter(incoming: Incoming, rejection: Rejection, processor: str) -> Out
         "source_partition": incoming.partition,
         "source_offset": incoming.offset,
         "original_key": incoming.key,
-        "original_value": incoming.value,
+        "original_value": b"" if incoming.value is None else incoming.value,  # a tombstone has no bytes at all
         "failed_at": incoming.timestamp,
         "processor": processor,
     }

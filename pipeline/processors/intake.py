@@ -33,7 +33,7 @@ def intake_record(incoming: Incoming) -> list[Outgoing]:
     except CodecError as exc:
         return [dead_letter(incoming, decode_failure(exc), NAME)]
     state_code = normalize_state(event.get("state"))
-    rejection = validate_seizure(event, state_code)
+    rejection = validate_seizure(event, state_code, incoming.timestamp)
     if rejection is None:  # on an agency's own topic (security on), the record must name that agency
         rejection = attribution_rejection(event, submitting_agency(incoming.topic))
     if rejection is not None:

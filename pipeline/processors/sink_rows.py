@@ -17,6 +17,7 @@ from typing import Any
 from pipeline.contract.codec import decode
 from pipeline.contract.registry import Record
 from pipeline.errors import CodecError
+from pipeline.rules.text_rules import ID_LIMIT, bad_identifier
 from pipeline.topology import (
     PROCESSORS,
     TRACES_AT_DEALER,
@@ -80,8 +81,8 @@ def dead_letter_outcome(letter: dict[str, Any]) -> tuple[Any, ...] | None:
     except CodecError:
         return None
     agency_id, event_id = event.get("agency_id") or "", event.get("event_id") or ""
-    if not agency_id.strip() or not event_id.strip():
-        return None
+    if not all(text.strip() and len(text) <= ID_LIMIT and not bad_identifier(text) for text in (agency_id, event_id)):
+        return None  # blank, huge, or with characters PostgreSQL cannot store (NUL): no id to file it under
     return (agency_id, event_id, DEAD_LETTER, letter["reason_code"], letter["message_en"], letter["message_es"],
             letter["failed_at"])
 

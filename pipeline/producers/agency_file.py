@@ -9,12 +9,13 @@ from __future__ import annotations
 import csv
 import json
 import math
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+from pipeline.rules.text_rules import FREE_TEXT_FORBIDDEN, ID_LIMIT, TEXT_LIMIT, bad_identifier
 
 # Top-level event fields, and the firearm / possessor sub-records, with the column names agencies use.
 EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -47,11 +48,8 @@ POSSESSOR_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("agency_id", "event_id", "recovery_date", "state", "crime_type")
 ID_FIELDS = ("agency_id", "event_id")
-ID_LIMIT = 200  # characters of an agency or event id (the status endpoint takes event ids up to this length)
-TEXT_LIMIT = 4_000  # characters of any other text field: keeps a record far below Kafka's 1 MB message limit
-# Control characters (tab, line feeds kept: CSV notes may hold them) and lone surrogates: never text an agency
-# meant, and PostgreSQL cannot store NUL at all.
-_BAD_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# Files and bodies are decoded with errors="replace": a byte that is not UTF-8 becomes U+FFFD in its field.
+REPLACEMENT_CHARACTER = "\ufffd"
 PRIORITIES = {"ROUTINE": "ROUTINE", "RUTINA": "ROUTINE", "URGENT": "URGENT", "URGENTE": "URGENT"}
 
 REASONS: dict[str, tuple[str, str]] = {
@@ -67,6 +65,9 @@ REASONS: dict[str, tuple[str, str]] = {
     "bad_characters": ("contains control characters or invalid text",
                        "contiene caracteres de control o texto no válido"),
     "unknown_column": ("unknown column", "columna desconocida"),
+    "bad_encoding": ("not valid UTF-8 text (save the file as UTF-8)",
+                     "no es texto UTF-8 válido (guarde el archivo como UTF-8)"),
+    "bad_csv": ("not a readable CSV row", "no es una fila CSV legible"),
 }
 
 
@@ -143,10 +144,12 @@ class _Collector:
             self.errors.append(LineError(self.line, field, code))
             return None
 
-    def text(self, field: str, value: Any, limit: int = TEXT_LIMIT, numbers: tuple[type, ...] = (int,)) -> str | None:
+    def text(self, field: str, value: Any, limit: int = TEXT_LIMIT, numbers: tuple[type, ...] = (int,),
+             strict: bool = False) -> str | None:
         """Text as the agency typed it (normalising is the pipeline's job), or None when blank or refused.
 
-        A number stands for its digits (ids typed as numbers); objects, lists and booleans are refused.
+        A number stands for its digits (ids typed as numbers); objects, lists and booleans are refused. `strict`
+        (ids, the serial) refuses line breaks, tabs and invisible characters too.
         """
         if value is None:
             return None
@@ -159,8 +162,11 @@ class _Collector:
         if len(text) > limit:
             self.errors.append(LineError(self.line, field, "too_long"))
             return None
-        if _BAD_CHARACTERS.search(text):
+        if bad_identifier(text) if strict else FREE_TEXT_FORBIDDEN.search(text):
             self.errors.append(LineError(self.line, field, "bad_characters"))
+            return None
+        if REPLACEMENT_CHARACTER in text:
+            self.errors.append(LineError(self.line, field, "bad_encoding"))
             return None
         return text
 
@@ -172,12 +178,12 @@ def parse_row(row: Mapping[str, Any], line: int, now: datetime | None = None) ->
     nested_possessor = _nested(row, "possessor")
     flat = {k: _lookup(row, k, a) for k, a in EVENT_COLUMNS.items()}
     for key in ("agency_id", "event_id", "state", "crime_type", "municipality", "notes", "case_number"):
-        flat[key] = found.text(key, flat[key], ID_LIMIT if key in ID_FIELDS else TEXT_LIMIT)
+        flat[key] = found.text(key, flat[key], ID_LIMIT if key in ID_FIELDS else TEXT_LIMIT, strict=key in ID_FIELDS)
     for key in REQUIRED:
         if flat[key] is None and not any(error.field == key for error in found.errors):
             found.errors.append(LineError(line, key, "missing"))
     firearm = {k: found.text(f"firearm.{k}", _lookup(nested_firearm, k, ()) or _lookup(row, k, a),
-                             numbers=(int, float))  # a model or caliber typed as a number (19, .45)
+                             numbers=(int, float), strict=k == "serial")  # a model or caliber typed as a number
                for k, a in FIREARM_COLUMNS.items()}
     possessor_raw = {k: _lookup(nested_possessor, k, ()) or _lookup(row, k, a) for k, a in POSSESSOR_COLUMNS.items()}
     possessor = None
@@ -253,10 +259,27 @@ def read_jsonl_lines(lines: Iterable[str], now: datetime | None = None,
 
 def read_csv_lines(lines: Iterable[str], now: datetime | None = None,
                    parse: RowParser = parse_row) -> Iterator[ParsedLine]:
-    """Parse CSV text with a header row (a file opened with newline="", or io.StringIO(text, newline=""))."""
+    """Parse CSV text with a header row (a file opened with newline="", or io.StringIO(text, newline="")).
+
+    A row the csv module cannot read (a field over its size limit) is one bad line; the rows after it are
+    still read. An unreadable header rejects the file's first line and ends the file.
+    """
     reader = csv.DictReader(lines)
-    unknown = sorted({(name or "").strip().lower() for name in reader.fieldnames or ()} - known_columns())
-    for row in reader:
+    try:
+        header = reader.fieldnames or ()
+    except csv.Error:
+        yield ParsedLine(1, None, (LineError(1, "-", "bad_csv"),))
+        return
+    unknown = sorted({(name or "").strip().lower() for name in header} - known_columns())
+    while True:
+        started = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield ParsedLine(started, None, (LineError(started, "-", "bad_csv"),))
+            continue
         number = reader.line_num
         parsed = parse({(k or "").strip().lower(): v for k, v in row.items()}, number, now)
         if unknown and parsed.datum is not None and number == 2:

@@ -71,6 +71,27 @@ class SeizurePublisher:
         except KafkaError as exc:
             raise PublishError(f"broker did not confirm the record: {exc}") from exc
 
+    def publish_raw_many(self, records: Iterable[tuple[bytes | None, bytes | None]], chunk: int = 2000) -> int:
+        """Send (key, value) pairs as they are, waiting for every confirmation chunk by chunk; returns how many
+        the broker confirmed (raises PublishError on the first it refused). A None value is a tombstone."""
+        confirmed = 0
+        pending: list[Any] = []
+        for key, value in records:
+            pending.append(self._producer.send(self.topic, key=key, value=value))
+            if len(pending) >= chunk:
+                confirmed += self._confirm_raw(pending)
+                pending = []
+        return confirmed + self._confirm_raw(pending)
+
+    def _confirm_raw(self, pending: list[Any]) -> int:
+        self._producer.flush()
+        try:
+            for future in pending:
+                future.get(timeout=60)
+        except KafkaError as exc:
+            raise PublishError(f"broker did not confirm the record: {exc}") from exc
+        return len(pending)
+
     def publish_many(self, data: Iterable[Mapping[str, Any]], on_confirmed: Callable[[int], None] | None = None,
                      chunk: int = 2000, topic: str | None = None) -> PublishReport:
         """Encode and send many events (to `topic`, else the publisher's), waiting for confirmations chunk by

@@ -193,7 +193,7 @@ HOSTILE = {
                          "application/json", 422, "records_rejected"),
     "too many records": (json.dumps([_record(f"H-9-{i}") for i in range(1001)]).encode(), "application/json", 413,
                          "too_many_records"),
-    "unclosed csv field": (b'agencia,folio\n"' + b"x" * 200_000, "text/csv", 400, "bad_csv"),
+    "unclosed csv field": (b'agencia,folio\n"' + b"x" * 200_000, "text/csv", 422, "records_rejected"),
     "csv without data": (b"agencia,folio,estado\n", "text/csv", 400, "no_records"),
     "binary csv": (bytes(range(256)) * 10, "text/csv", 422, "records_rejected"),
     "plain text": (b"hello", "text/plain", 415, "unsupported_media_type"),

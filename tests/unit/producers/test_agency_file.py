@@ -31,3 +31,29 @@ def test_errors_in_both_languages_and_no_values_kept():
     error = parsed.errors[0]
     assert error.reason("en") != error.reason("es")
     assert "ayer" not in repr(parsed.errors)
+
+
+def test_a_serial_or_id_with_a_line_break_is_refused_but_notes_keep_theirs():
+    parsed = parse_row(row(serie="CS1\nFGR", folio="F-1\t", notas="dos\nlíneas"), 4)
+    assert {(e.field, e.code) for e in parsed.errors} == {("firearm.serial", "bad_characters"),
+                                                          ("event_id", "bad_characters")}
+
+
+def test_bytes_that_were_not_utf8_are_refused_as_such():
+    parsed = parse_row(row(serie="CS\ufffd1"), 2)
+    assert [(e.field, e.code) for e in parsed.errors] == [("firearm.serial", "bad_encoding")]
+    assert parsed.errors[0].reason("es").startswith("no es texto UTF-8")
+
+
+def test_a_csv_row_over_the_field_limit_is_one_bad_line_and_the_rows_after_it_are_read():
+    import io
+
+    from pipeline.producers.agency_file import read_csv_lines
+
+    text = ("agencia,folio,fecha_aseguramiento,estado,delito,serie\n"
+            "FGR,F-1,2026-09-01,Sonora,robo,CS1\n"
+            f'FGR,F-2,2026-09-01,Sonora,robo,"{"x" * 200_000}"\n'
+            "FGR,F-3,2026-09-01,Sonora,robo,CS3\n")
+    parsed = list(read_csv_lines(io.StringIO(text, newline="")))
+    assert [(p.line, p.datum is not None, [e.code for e in p.errors]) for p in parsed] == [
+        (2, True, []), (3, False, ["bad_csv"]), (4, True, [])]
