@@ -12,7 +12,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from pipeline.errors import StackError
 from pipeline.kafka_access import clients, principals
 from pipeline.settings import Settings
-from pipeline.topology import TOPICS, TopicSpec
+from pipeline.topology import PROCESSORS, TOPICS, TopicSpec
 
 
 @dataclass(frozen=True)
@@ -36,32 +36,55 @@ def min_insync_replicas(replication: int) -> int:
 
 def new_topic(spec: TopicSpec, settings: Settings) -> NewTopic:
     """The admin request that creates `spec` with the configured partitions and replication."""
-    configs = spec.configs()
-    if settings.replication >= 3:
-        configs = {**configs, "min.insync.replicas": str(min_insync_replicas(settings.replication))}
     return NewTopic(
         name=settings.topic(spec.name),
         num_partitions=spec.partitions or settings.partitions,
         replication_factor=settings.replication,
-        topic_configs=configs,
+        topic_configs={**spec.configs(), **_durability(settings)},
     )
 
 
+def table_changelogs(settings: Settings, specs: tuple[TopicSpec, ...] = TOPICS) -> list[NewTopic]:
+    """faust's changelog topic of each table whose input is among `specs`: compacted, partitioned as that input.
+
+    Created here, before any worker starts: a worker left to declare its own changelog races the cluster's
+    metadata, and on three brokers faust may still see the topic missing and then fail every table write
+    with PartitionsMismatch. faust names it "<app id>-<table>-changelog" (app id = the processor's group).
+    """
+    return [
+        NewTopic(
+            name=f"{settings.group(spec.name)}-{spec.table}-changelog",
+            num_partitions=spec.reads.partitions or settings.partitions,
+            replication_factor=settings.replication,
+            topic_configs={**TopicSpec(spec.table, "changelog", compacted=True).configs(),
+                           **_durability(settings)},
+        )
+        for spec in PROCESSORS
+        if spec.table is not None and spec.reads in specs
+    ]
+
+
+def _durability(settings: Settings) -> dict[str, str]:
+    return {"min.insync.replicas": str(min_insync_replicas(settings.replication))} if settings.replication >= 3 else {}
+
+
 def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = TOPICS) -> tuple[list[str], list[str]]:
-    """Create every declared topic that is missing; returns (created, already present)."""
+    """Create every declared topic that is missing, and the changelogs of the tables that read them;
+    returns (created, already present) as physical names."""
+    wanted = [new_topic(spec, settings) for spec in specs] + table_changelogs(settings, specs)
     admin = admin_client(settings)
     try:
         existing = set(admin.list_topics())
-        missing = [spec for spec in specs if settings.topic(spec.name) not in existing]
         created: list[str] = []
-        for spec in missing:
+        for topic in wanted:
+            if topic.name in existing:
+                continue
             try:
-                admin.create_topics([new_topic(spec, settings)])
-                created.append(settings.topic(spec.name))
+                admin.create_topics([topic])
+                created.append(topic.name)
             except TopicAlreadyExistsError:
                 pass  # another process created it between our list and create: fine
-        present = [settings.topic(spec.name) for spec in specs if settings.topic(spec.name) not in created]
-        return created, present
+        return created, [topic.name for topic in wanted if topic.name not in created]
     finally:
         admin.close()
 

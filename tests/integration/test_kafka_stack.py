@@ -6,7 +6,7 @@ from kafka.admin import NewTopic
 
 from pipeline.kafka_access import clients, principals
 from pipeline.stack.topics import admin_client, describe_topics, ensure_topics
-from pipeline.topology import TOPICS
+from pipeline.topology import PROCESSORS, TOPICS
 
 
 def test_produce_and_consume_round_trip(stack, settings, unique_name):
@@ -44,4 +44,15 @@ def test_every_declared_topic_exists_with_declared_partitions_and_configs(stack,
 def test_ensure_topics_is_idempotent(stack, settings):
     created, present = ensure_topics(settings)
     assert created == []
-    assert sorted(present) == sorted(settings.topic(spec.name) for spec in TOPICS)
+    changelogs = [f"{settings.group(spec.name)}-{spec.table}-changelog" for spec in PROCESSORS if spec.table]
+    assert sorted(present) == sorted([settings.topic(spec.name) for spec in TOPICS] + changelogs)
+
+
+def test_each_table_changelog_exists_before_any_worker_compacted_and_partitioned_as_its_input(stack, settings):
+    tables = [spec for spec in PROCESSORS if spec.table]
+    assert {spec.name for spec in tables} == {"dedupe", "serial_linker"}
+    states = describe_topics(settings, [f"{settings.group(spec.name)}-{spec.table}-changelog" for spec in tables])
+    for spec in tables:
+        state = states[f"{settings.group(spec.name)}-{spec.table}-changelog"]
+        assert state.partitions == (spec.reads.partitions or settings.partitions) > 0, spec.name
+        assert state.configs["cleanup.policy"] == "compact", spec.name
