@@ -262,5 +262,6 @@ def hostile_records(count: int, seed: int = 13) -> Iterator[HostileRecord]:
     for index in range(count):
         family = names[index] if index < len(names) else rng.choices(names, weights)[0]
         value, reason = FAMILIES[family][0](maker, index)
-        key = None if rng.random() < 0.05 else f"fuzz:{index}".encode()
+        # Some records have no key; a tombstone always has one (Kafka takes no record without key and value).
+        key = None if rng.random() < 0.05 and value is not None else f"fuzz:{index}".encode()
         yield HostileRecord(family, key, value, reason)

@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 Node = Mapping[str, "Node"] | Sequence["Node"] | str | int | bool
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
-# What YAML lets stand unescaped in a double-quoted scalar (no line breaks or tabs: those fold).
-_PRINTABLE = re.compile("[\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What YAML lets stand unescaped in a double-quoted scalar: no line breaks or tabs (those fold), and not the
+# line and paragraph separators U+2028/U+2029 (YAML 1.1 breaks lines there too) nor a byte-order mark.
+_PRINTABLE = re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _RESERVED = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf"})
 FLOW_WIDTH = 100  # a list of scalars goes on one line, `[a, b]`, when the line stays this short
 

@@ -28,6 +28,12 @@ def test_a_scalar_keeps_its_value_and_type(value):
     assert yaml.safe_load(f"k: {scalar(value)}") == {"k": value}
 
 
+def test_unicode_line_separators_and_a_byte_order_mark_are_escaped():
+    for text in ("a\u2028b", "a\u2029b", "\ufeffa", "x\x85y"):
+        assert yaml.safe_load(f"k: {scalar(text)}") == {"k": text}
+        assert yaml.safe_load(documents([{text: [text]}])) == {text: [text]}
+
+
 def test_words_yaml_would_take_for_something_else_are_quoted():
     for word in ("yes", "No", "on", "null", "true", "60000", "1e3", "User:admin", "a b", "", "-x", "0440"):
         assert scalar(word).startswith('"'), word

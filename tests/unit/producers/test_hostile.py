@@ -45,3 +45,5 @@ def test_every_record_fits_the_raw_topic_and_huge_ones_come_near_its_limit(recor
     assert max(sizes) < RAW_RECORD_LIMIT - 1_000
     assert max(sizes) > LARGEST_VALUE
     assert any(r.value is None for r in records)  # a tombstone too
+    assert any(r.key is None for r in records)
+    assert all(r.key is not None or r.value is not None for r in records)  # Kafka refuses a record of neither

@@ -19,6 +19,7 @@ from pipeline.topology import SEIZURES_DEAD_LETTER, SEIZURES_ENRICHED
 def seizure(agency_id: str) -> bytes:
     event = sample_datum(default_registry().latest(Record.SEIZURE_EVENT))
     event.update(agency_id=agency_id, event_id="EV-1", state="Jalisco", crime_type="portación ilegal",
+                 priority="ROUTINE",
                  reported_at=datetime(2024, 7, 3, 12, tzinfo=UTC), recovery_date=date(2024, 7, 2))
     event["firearm"].update(manufacturer="Glock", serial="ABC123")
     return encode(Record.SEIZURE_EVENT, event)
