@@ -99,7 +99,7 @@ class ProgressSampler:
     def _inputs(self, consumer: KafkaConsumer, name: str) -> list[TopicPartition]:
         spec = processor(name)
         parts: list[TopicPartition] = []
-        for topic in spec.inputs():
+        for topic in (spec.reads, *spec.also_reads):
             parts += partitions_of(consumer, self.settings.topic(topic.name))
         return parts
 
