@@ -57,3 +57,15 @@ def test_a_csv_row_over_the_field_limit_is_one_bad_line_and_the_rows_after_it_ar
     parsed = list(read_csv_lines(io.StringIO(text, newline="")))
     assert [(p.line, p.datum is not None, [e.code for e in p.errors]) for p in parsed] == [
         (2, True, []), (3, False, ["bad_csv"]), (4, True, [])]
+
+
+def test_a_json_line_nested_too_deeply_or_a_giant_integer_is_one_bad_line_and_the_next_is_read():
+    import json
+
+    from pipeline.producers.agency_file import read_jsonl_lines
+
+    good = json.dumps(row())
+    lines = [good, '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", '{"folio": ' + "9" * 100_000 + "}", good]
+    parsed = list(read_jsonl_lines(lines))
+    assert [(p.line, p.datum is not None, [e.code for e in p.errors]) for p in parsed] == [
+        (1, True, []), (2, False, ["bad_json"]), (3, False, ["bad_json"]), (4, True, [])]
