@@ -21,6 +21,7 @@ from pipeline.ops.lag.drain import outstanding
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
+BOOTSTRAP_MS = 3_000  # how long one attempt to reach the broker may block the watchdog's thread
 
 
 def committed_total(settings: Settings, name: str, admin: KafkaAdminClient) -> int:
@@ -51,9 +52,9 @@ class StallWatchdog(threading.Thread):
         admin = consumer = None
         while not self._stopping.wait(self.interval_s):
             try:
-                if admin is None:
-                    admin = clients.admin_client(self.settings, principals.OPS)
-                    consumer = clients.consumer(self.settings, principals.OPS)
+                if admin is None:  # a short bootstrap: stop() must not wait out kafka-python's 30 s default
+                    admin = clients.admin_client(self.settings, principals.OPS, bootstrap_timeout_ms=BOOTSTRAP_MS)
+                    consumer = clients.consumer(self.settings, principals.OPS, bootstrap_timeout_ms=BOOTSTRAP_MS)
                 now = time.monotonic()
                 for name in self.names:
                     owed = outstanding(self.settings, [name], admin, consumer)
