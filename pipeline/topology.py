@@ -35,11 +35,18 @@ class TopicSpec:
 RAW_RECORD_LIMIT = 512 * 1024
 SEIZURES_RAW = TopicSpec("seizures.raw", "seizure events as agencies publish them (Avro)",
                          max_message_bytes=RAW_RECORD_LIMIT)
+# URGENT seizures travel their own topics up to dedupe (the "urgent lane"), read by a second agent of the same
+# intake and dedupe apps: no routine backlog sits in front of them. See docs/ARCHITECTURE.md, "Priority".
+SEIZURES_URGENT = TopicSpec("seizures.urgent", "URGENT seizure events as agencies publish them (Avro)",
+                            max_message_bytes=RAW_RECORD_LIMIT)
 SEIZURES_DEAD_LETTER = TopicSpec(
     "seizures.dead-letter", "events that could not be processed, with reason and original bytes",
     retention_ms=30 * DAY_MS,
 )
 SEIZURES_ENRICHED = TopicSpec("seizures.enriched", "validated, normalised seizures keyed by firearm identity")
+SEIZURES_ENRICHED_URGENT = TopicSpec(
+    "seizures.enriched-urgent", "validated URGENT seizures keyed by firearm identity (partitioned as the routine)"
+)
 SEIZURES_DUPLICATES = TopicSpec(
     "seizures.duplicates", "exact re-sends (same agency + event id), dropped from the flow but kept for counting",
     retention_ms=30 * DAY_MS,
@@ -71,8 +78,10 @@ METRICS_SNAPSHOTS = TopicSpec(
 
 TOPICS: tuple[TopicSpec, ...] = (
     SEIZURES_RAW,
+    SEIZURES_URGENT,
     SEIZURES_DEAD_LETTER,
     SEIZURES_ENRICHED,
+    SEIZURES_ENRICHED_URGENT,
     SEIZURES_DUPLICATES,
     TRACES_REQUESTED,
     TRACES_URGENT,
@@ -97,15 +106,23 @@ class ProcessorSpec:
     writes: tuple[TopicSpec, ...] = field(default_factory=tuple)
     table: str | None = None  # keyed state (faust table, changelog-backed), keyed like `reads`
     also_reads: tuple[TopicSpec, ...] = field(default_factory=tuple)  # more inputs (the sink only)
+    # The URGENT lane of `reads`: same records, same step, consumed by a second agent of the same app (and
+    # table), so an urgent record never queues behind the routine backlog of `reads`.
+    urgent_reads: TopicSpec | None = None
+
+    def inputs(self) -> tuple[TopicSpec, ...]:
+        """Every topic the processor consumes: its main input, its urgent lane, its other inputs."""
+        return (self.reads, *((self.urgent_reads,) if self.urgent_reads else ()), *self.also_reads)
 
 
 # Every stage may also write dead letters; listed explicitly where it is the main error route.
 PROCESSORS: tuple[ProcessorSpec, ...] = (
-    ProcessorSpec("intake", SEIZURES_RAW, (SEIZURES_ENRICHED, SEIZURES_DEAD_LETTER)),
+    ProcessorSpec("intake", SEIZURES_RAW, (SEIZURES_ENRICHED, SEIZURES_ENRICHED_URGENT, SEIZURES_DEAD_LETTER),
+                  urgent_reads=SEIZURES_URGENT),
     ProcessorSpec(
         "dedupe", SEIZURES_ENRICHED,
         (TRACES_REQUESTED, TRACES_URGENT, TRACES_RECOVERIES, SEIZURES_DUPLICATES, TRACES_SERIAL_INDEX),
-        table="firearms",
+        table="firearms", urgent_reads=SEIZURES_ENRICHED_URGENT,
     ),
     ProcessorSpec("serial_linker", TRACES_SERIAL_INDEX, (TRACES_POSSIBLE_DUPLICATES,), table="serial_buckets"),
     ProcessorSpec("manufacturer", TRACES_REQUESTED, (TRACES_AT_WHOLESALER, TRACES_COMPLETED)),
@@ -130,27 +147,40 @@ def processor(name: str) -> ProcessorSpec:
     return {spec.name: spec for spec in PROCESSORS}[name]
 
 
-# With Kafka security on, each agency publishes to a topic of its own, which only its principal may write
-# (pipeline/stack/kafka_acls.py): the topic a record arrived on says who sent it. seizures.raw stays for
-# trusted tools and for a stack without security. Intake subscribes to all of them by pattern.
+# With Kafka security on, each agency publishes to topics of its own, which only its principal may write
+# (pipeline/stack/kafka_acls.py): the topic a record arrived on says who sent it. seizures.raw and
+# seizures.urgent stay for trusted tools and for a stack without security. Intake reads all of them.
 AGENCY_SUBMISSIONS_PREFIX = SEIZURES_RAW.name + "."
+AGENCY_URGENT_PREFIX = SEIZURES_URGENT.name + "."
 AGENCY_TOPIC_PARTITIONS = 2  # one agency's submissions are a small share of the flow
 
 
-def agency_submissions(agency_id: str) -> TopicSpec:
-    """The submissions topic of one agency, `seizures.raw.<agency id>`: configured like seizures.raw."""
-    return replace(SEIZURES_RAW, name=AGENCY_SUBMISSIONS_PREFIX + agency_id,
-                   purpose=f"seizure events published by agency {agency_id}", partitions=AGENCY_TOPIC_PARTITIONS)
+def agency_submissions(agency_id: str, urgent: bool = False) -> TopicSpec:
+    """An agency's submissions topic, `seizures.raw.<agency id>` (its URGENT lane: `seizures.urgent.<agency
+    id>`): configured like seizures.raw."""
+    lane, prefix = (SEIZURES_URGENT, AGENCY_URGENT_PREFIX) if urgent else (SEIZURES_RAW, AGENCY_SUBMISSIONS_PREFIX)
+    return replace(lane, name=prefix + agency_id, partitions=AGENCY_TOPIC_PARTITIONS,
+                   purpose=f"{'URGENT ' if urgent else ''}seizure events published by agency {agency_id}")
 
 
 def submitting_agency(topic: str) -> str | None:
-    """The agency whose submissions topic `topic` is (a logical or namespaced name), or None for any other
-    topic. Agency ids hold no dot, so the id is what follows the last `seizures.raw.`."""
-    _, found, agency = topic.rpartition(AGENCY_SUBMISSIONS_PREFIX)
-    return agency if found and agency and "." not in agency else None
+    """The agency whose submissions topic (either lane) `topic` is (a logical or namespaced name), or None for
+    any other topic. Agency ids hold no dot, so the id is what follows the last prefix."""
+    for prefix in (AGENCY_SUBMISSIONS_PREFIX, AGENCY_URGENT_PREFIX):
+        _, found, agency = topic.rpartition(prefix)
+        if found and agency and "." not in agency:
+            return agency
+    return None
+
+
+def is_urgent_lane(topic: str) -> bool:
+    """True for seizures.urgent and the agencies' urgent topics (logical or namespaced names)."""
+    return topic.endswith(SEIZURES_URGENT.name) or AGENCY_URGENT_PREFIX in topic
 
 
 def agency_topics_among(names: Iterable[str], namespace: str = "") -> list[str]:
-    """The agency submissions topics of `namespace` among physical topic `names` (what a broker lists)."""
-    prefix = namespace + AGENCY_SUBMISSIONS_PREFIX
-    return sorted(name for name in names if name.startswith(prefix) and submitting_agency(name[len(namespace):]))
+    """The agency submissions topics (both lanes) of `namespace` among physical topic `names` (what a broker
+    lists)."""
+    prefixes = (namespace + AGENCY_SUBMISSIONS_PREFIX, namespace + AGENCY_URGENT_PREFIX)
+    return sorted(name for name in names
+                  if name.startswith(prefixes) and submitting_agency(name[len(namespace):]))

@@ -99,7 +99,7 @@ class ProgressSampler:
     def _inputs(self, consumer: KafkaConsumer, name: str) -> list[TopicPartition]:
         spec = processor(name)
         parts: list[TopicPartition] = []
-        for topic in (spec.reads, *spec.also_reads):
+        for topic in spec.inputs():
             parts += partitions_of(consumer, self.settings.topic(topic.name))
         return parts
 

@@ -16,7 +16,7 @@ from pipeline.bench.kafka_io import KeyValue, RawProducer, drain
 from pipeline.bench.sandbox import declared_topics, sandbox
 from pipeline.producers.scenario.truth import FirearmTruth
 from pipeline.settings import Settings
-from pipeline.topology import SEIZURES_RAW
+from pipeline.topology import SEIZURES_RAW, SEIZURES_URGENT
 from pipeline.worker.supervisor import WorkerSet, parse_processors
 from pipeline.worker.watchdog import StallWatchdog
 
@@ -37,6 +37,11 @@ class LivePipeline:
     def raw_topic(self) -> str:
         """Where agencies publish."""
         return self.settings.topic(SEIZURES_RAW.name)
+
+    @property
+    def urgent_topic(self) -> str:
+        """Where agencies publish URGENT seizures (the urgent lane, ahead of any routine backlog)."""
+        return self.settings.topic(SEIZURES_URGENT.name)
 
     def publish(self, records: Sequence[KeyValue]) -> None:
         """Publish as fast as the producer goes; returns once the broker has every record."""

@@ -80,7 +80,7 @@ def run_urgent(live: LivePipeline, backlog_records: Sequence[KeyValue], probes: 
         live.publish(backlog_records)
         threshold = max(50, len(backlog_records) // 200)
         phase, checked = "idle" if not backlog_records else "shared", 0.0
-        with RawProducer(live.settings, live.raw_topic) as producer:
+        with RawProducer(live.settings, live.urgent_topic) as producer:
             start = time.monotonic()
             for index, probe in enumerate(probes):
                 delay = start + index / rate - time.monotonic()

@@ -22,7 +22,7 @@ def publish(
     from pipeline.kafka_access import clients
     from pipeline.producers.publish_file import count_lines, publish_file
     from pipeline.producers.publisher import SeizurePublisher
-    from pipeline.producers.submissions_topic import submissions_topic
+    from pipeline.producers.submissions_topic import submission_lanes
 
     if not file.is_file():
         raise ConfigError(t("file_not_found", STATE.settings.lang, path=file))
@@ -31,9 +31,11 @@ def publish(
         if dry_run:
             report = publish_file(file, None, advance)
         else:
-            target = topic or submissions_topic(STATE.settings)  # an agency principal: its own topic
+            lanes = submission_lanes(STATE.settings)  # an agency principal: its own topics
             connection = clients.client_options(STATE.settings, clients.producing_principal(STATE.settings))
-            with SeizurePublisher(connection, target) as publisher:
+            # --topic sends every event there, urgent or not (a test topic); else URGENT ones take the urgent lane.
+            with SeizurePublisher(connection, topic or lanes.topic,
+                                  urgent_topic=topic or lanes.urgent_topic) as publisher:
                 report = publish_file(file, publisher, advance)
     for error in report.rejected + report.warnings:
         console.print(f"{file.name}:{error.line}: {error.field}: {error.reason(lang)}", highlight=False)

@@ -88,9 +88,10 @@ def serial_index_entries(trace_id: str, enriched: dict[str, Any]) -> list[Outgoi
 
 
 def sighting_source(enriched: dict[str, Any]) -> str:
-    """Where a sighting was published ("partition:offset" of the raw record): the key of its exact-duplicate
-    record, and how a replay is told from a re-send."""
-    return f"{enriched['source_partition']}:{enriched['source_offset']}"
+    """Where a sighting was published ("topic:partition:offset" of the raw record): the key of its
+    exact-duplicate record, and how a replay is told from a re-send. The topic is part of it because seizures
+    arrive on several topics (both lanes, each agency's own), whose offsets overlap."""
+    return f"{enriched['source_topic']}:{enriched['source_partition']}:{enriched['source_offset']}"
 
 
 def dedupe_step(memory_json: dict | None, incoming: Incoming) -> tuple[dict, list[Outgoing]]:

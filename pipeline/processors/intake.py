@@ -1,7 +1,8 @@
 """Intake processor: decode and validate raw seizure events, enrich the valid ones, dead-letter the rest.
 
 Validation and enrichment run in one processor because both are stateless and per-record; the output is
-re-keyed by firearm identity so every sighting of one gun reaches the same dedupe partition.
+re-keyed by firearm identity so every sighting of one gun reaches the same dedupe partition. An URGENT
+seizure goes on dedupe's urgent lane, whichever topic it came on, so it skips dedupe's routine backlog too.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pipeline.processors.dead_letters import dead_letter
 from pipeline.rules.attribution import attribution_rejection
 from pipeline.rules.enrich import Source, enrich_seizure
 from pipeline.rules.validate import Rejection, RejectReason, validate_seizure
-from pipeline.topology import SEIZURES_ENRICHED, submitting_agency
+from pipeline.topology import SEIZURES_ENRICHED, SEIZURES_ENRICHED_URGENT, submitting_agency
 
 NAME = "intake"
 
@@ -42,4 +43,5 @@ def intake_record(incoming: Incoming) -> list[Outgoing]:
     source = Source(incoming.topic, incoming.partition, incoming.offset)
     enriched = enrich_seizure(event, state_code, source, incoming.timestamp)
     payload = encode(Record.ENRICHED_SEIZURE, enriched)
-    return [Outgoing(SEIZURES_ENRICHED.name, enriched["firearm_key"].encode(), payload)]
+    lane = SEIZURES_ENRICHED_URGENT if event.get("priority") == "URGENT" else SEIZURES_ENRICHED
+    return [Outgoing(lane.name, enriched["firearm_key"].encode(), payload)]

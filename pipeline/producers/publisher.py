@@ -39,13 +39,16 @@ class SeizurePublisher:
     `publish_many` waits for every delivery before it returns, so "sent" always means "on the broker".
     """
 
-    def __init__(self, connection: Mapping[str, Any], topic: str = SEIZURES_RAW.name, *, retries: int = 5,
-                 client_id: str = "tracepipe-publisher", **timeouts: int) -> None:
+    def __init__(self, connection: Mapping[str, Any], topic: str = SEIZURES_RAW.name, *,
+                 urgent_topic: str | None = None, retries: int = 5, client_id: str = "tracepipe-publisher",
+                 timeouts: Mapping[str, int] | None = None) -> None:
         """`connection`: the client options of pipeline/kafka_access/clients.py `client_options` (servers and
-        login); `timeouts`: KafkaProducer time limits to tighten (the API's bootstrap_timeout_ms, max_block_ms, ...)."""
+        login); `urgent_topic`: where URGENT events go (the urgent lane; default: `topic` too); `timeouts`:
+        KafkaProducer time limits to tighten (the API's bootstrap_timeout_ms, max_block_ms, ...)."""
         self.topic = topic
+        self.urgent_topic = urgent_topic
         config: dict[str, Any] = {
-            "request_timeout_ms": 15_000, "delivery_timeout_ms": 60_000, **timeouts,
+            "request_timeout_ms": 15_000, "delivery_timeout_ms": 60_000, **(timeouts or {}),
         }
         self._producer = KafkaProducer(
             **connection, client_id=client_id, acks="all", enable_idempotence=True,
@@ -93,9 +96,12 @@ class SeizurePublisher:
         return len(pending)
 
     def publish_many(self, data: Iterable[Mapping[str, Any]], on_confirmed: Callable[[int], None] | None = None,
-                     chunk: int = 2000, topic: str | None = None) -> PublishReport:
-        """Encode and send many events (to `topic`, else the publisher's), waiting for confirmations chunk by
-        chunk; encoding errors are reported."""
+                     chunk: int = 2000, topic: str | None = None, urgent_topic: str | None = None) -> PublishReport:
+        """Encode and send many events (to `topic`, else the publisher's; URGENT ones to `urgent_topic`, else
+        the publisher's urgent topic, else the same topic), waiting for confirmations chunk by chunk; encoding
+        errors are reported."""
+        routine = topic or self.topic
+        urgent = urgent_topic or (self.urgent_topic if topic is None else None) or routine
         report = PublishReport()
         pending: list[tuple[int, Any]] = []
         refused: str | None = None  # set when the producer refuses a send (no metadata in time: broker down)
@@ -109,7 +115,8 @@ class SeizurePublisher:
                 report.failed.append((index, str(exc)))
                 continue
             try:
-                future = self._producer.send(topic or self.topic, key=event_key(datum), value=value)
+                target = urgent if datum.get("priority") == "URGENT" else routine
+                future = self._producer.send(target, key=event_key(datum), value=value)
             except KafkaError as exc:
                 refused = f"broker did not accept the record: {exc}"
                 report.failed.append((index, refused))

@@ -8,7 +8,7 @@ from typing import Any
 
 from pipeline.kafka_access import clients
 from pipeline.producers.publisher import PublishError, SeizurePublisher
-from pipeline.producers.submissions_topic import submissions_topic
+from pipeline.producers.submissions_topic import submission_lanes
 from pipeline.settings import Settings
 
 GARBAGE_KEY = b"unparseable"
@@ -19,7 +19,8 @@ def publish_scenario(settings: Settings, events: Sequence[dict[str, Any] | bytes
     """Send every event in order (a garbage event as raw bytes, so it reaches the dead-letter topic)."""
     sent = 0
     connection = clients.client_options(settings, clients.producing_principal(settings))
-    with SeizurePublisher(connection, submissions_topic(settings)) as publisher:
+    lanes = submission_lanes(settings)
+    with SeizurePublisher(connection, lanes.topic, urgent_topic=lanes.urgent_topic) as publisher:
         for start in range(0, len(events), chunk):
             batch = events[start:start + chunk]
             run: list[dict[str, Any]] = []

@@ -1,6 +1,6 @@
 """Deduplicate sightings of the same firearm: `(memory, sighting) -> (new memory, decision)`.
 
-Memory is one table entry per firearm identity. It keeps the Kafka offset of every sighting so the rule
+Memory is one table entry per firearm identity. It keeps the Kafka position of every sighting so the rule
 is idempotent under at-least-once delivery: a replayed record (same offset) repeats its first decision
 instead of being mistaken for a re-sent duplicate, and downstream keys (trace id, event key) make the
 repeat harmless.
@@ -28,7 +28,7 @@ class Sighting:
 
     firearm_key: str
     event_key: str  # agency id + agency event id
-    source: str  # "partition:offset" of the raw record, unique per publish
+    source: str  # "topic:partition:offset" of the raw record, unique per publish
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,6 @@ class Source:
     partition: int
     offset: int
 
-    @property
-    def ref(self) -> str:
-        """Compact 'partition:offset' form (unique within the topic)."""
-        return f"{self.partition}:{self.offset}"
-
 
 def event_key(event: dict[str, Any]) -> str:
     """Agency id + the agency's own event id: the same for a re-sent event."""

@@ -42,8 +42,8 @@ def deployed_principals() -> list[str]:
 
 
 def deployed_topics() -> tuple[TopicSpec, ...]:
-    """Every topic a deployment holds: the topology's, and each agency's submissions topic."""
-    return (*TOPICS, *(agency_submissions(agency_id) for agency_id in agency_ids()))
+    """Every topic a deployment holds: the topology's, and each agency's submissions topics (both lanes)."""
+    return (*TOPICS, *(agency_submissions(agency_id, urgent) for agency_id in agency_ids() for urgent in (False, True)))
 
 
 def worker_principals(group: str) -> list[str]:

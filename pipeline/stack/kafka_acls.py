@@ -33,6 +33,7 @@ from pipeline.kafka_access import principals as roles
 from pipeline.settings import Settings
 from pipeline.topology import (
     AGENCY_SUBMISSIONS_PREFIX,
+    AGENCY_URGENT_PREFIX,
     METRICS_SNAPSHOTS,
     PROCESSORS,
     SEIZURES_DEAD_LETTER,
@@ -135,14 +136,16 @@ def _namespace(resource_type: ResourceType, principal: str, settings: Settings,
 
 
 def agency_topics_rules(principal: str, settings: Settings, *operations: Operation) -> list[AclRule]:
-    """`operations` on every agency submissions topic, present and future (one PREFIXED pattern)."""
-    return _rules(principal, ResourceType.TOPIC, PatternType.PREFIXED, settings.topic(AGENCY_SUBMISSIONS_PREFIX),
-                  *operations)
+    """`operations` on every agency submissions topic of both lanes, present and future (a PREFIXED pattern
+    per lane)."""
+    return [rule for prefix in (AGENCY_SUBMISSIONS_PREFIX, AGENCY_URGENT_PREFIX)
+            for rule in _rules(principal, ResourceType.TOPIC, PatternType.PREFIXED, settings.topic(prefix),
+                               *operations)]
 
 
 def processor_inputs(spec: ProcessorSpec) -> tuple[TopicSpec, ...]:
     """The topics processor `spec` consumes, as topology declares them."""
-    return (spec.reads, *spec.also_reads)
+    return spec.inputs()
 
 
 def processor_outputs(spec: ProcessorSpec) -> tuple[TopicSpec, ...]:
@@ -170,9 +173,10 @@ def processor_rules(settings: Settings, name: str) -> list[AclRule]:
 
 
 def agency_rules(settings: Settings, agency_id: str) -> list[AclRule]:
-    """An agency writes its own submissions topic, and nothing else."""
-    return _topic(agency_principal(agency_id), settings, agency_submissions(agency_id),
-                  Operation.WRITE, Operation.DESCRIBE)
+    """An agency writes its own submissions topics (routine and urgent lane), and nothing else."""
+    return [rule for urgent in (False, True)
+            for rule in _topic(agency_principal(agency_id), settings, agency_submissions(agency_id, urgent),
+                               Operation.WRITE, Operation.DESCRIBE)]
 
 
 def lag_count_rules(principal: str, settings: Settings) -> list[AclRule]:

@@ -73,10 +73,13 @@ def agency_client_properties(settings: Settings, agency_id: str, path: Path) -> 
     as_itself = settings.with_changes(kafka_user="", kafka_password=Secret(""))
     clients.java_client_config(as_itself, principals.agency(agency_id), path)
     topic = settings.topic(agency_submissions(agency_id).name)
+    urgent = settings.topic(agency_submissions(agency_id, urgent=True).name)
     with path.open("a") as out:
         out.write(f"bootstrap.servers={settings.kafka_bootstrap}\n"
                   f"# {agency_id} publishes SeizureEvent records (Avro) to this topic only:\n"
-                  f"# topic={topic}\n")
+                  f"# topic={topic}\n"
+                  f"# and its URGENT seizures to this one, which no routine backlog delays:\n"
+                  f"# urgent.topic={urgent}\n")
     return topic
 
 
@@ -134,7 +137,8 @@ def provision(settings: Settings, agency_ids: Iterable[str] | None = None) -> Pr
     broker's storage was formatted with it."""
     ids = sorted(set(agency_ids)) if agency_ids is not None else registered_agency_ids(settings)
     principals = kafka_acls.principals(ids)
-    created, _ = ensure_topics(settings, tuple(agency_submissions(agency_id) for agency_id in ids))
+    created, _ = ensure_topics(settings, tuple(agency_submissions(agency_id, urgent)
+                                               for agency_id in ids for urgent in (False, True)))
     admin = clients.admin_client(settings)
     try:
         set_credentials(admin, [who for who in principals if who != kafka_acls.SUPER_USER], settings)

@@ -1,5 +1,6 @@
-"""Build the faust app of one processor: its source topic, its table (if keyed state), and one agent that
-moves records between Kafka and the processor's pure step function.
+"""Build the faust app of one processor: its source topics, its table (if keyed state), and an agent per lane
+(the main input; intake and dedupe also an urgent one) that moves records between Kafka and the processor's
+pure step function.
 
 Each processor is its own faust app and consumer group, so each scales (and shows lag) on its own.
 """
@@ -35,7 +36,7 @@ from pipeline.processors.dead_letters import dead_letter
 from pipeline.processors.stage_runner import RetryingConnection, stage_step
 from pipeline.rules.validate import Rejection, RejectReason
 from pipeline.settings import Settings
-from pipeline.topology import SEIZURES_RAW, TOPICS, ProcessorSpec, processor
+from pipeline.topology import SEIZURES_RAW, TOPICS, ProcessorSpec, is_urgent_lane, processor
 from pipeline.worker import agency_topics, faust_fixes
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,17 @@ def _raw_topic(app: faust.App, settings: Settings, name: str) -> faust.TopicT:
                      value_serializer="raw", partitions=settings.partitions)
 
 
+def _input(app: faust.App, settings: Settings, physical: list[str]) -> faust.TopicT:
+    """One consumed stream over `physical` topics, records as raw bytes."""
+    return app.topic(*physical, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
+                     partitions=settings.partitions)
+
+
+def _agent_name(processor_name: str, lane: int) -> str:
+    """Lane 0 is the processor's main agent; lane 1 its urgent lane."""
+    return processor_name if lane == 0 else f"{processor_name}-urgent"
+
+
 def _incoming(message: Any) -> Incoming:
     return Incoming(message.topic, message.partition, message.offset, message.key, message.value,
                     int(message.timestamp * 1000))
@@ -118,12 +130,15 @@ def build_app(settings: Settings, name: str) -> faust.App:
         broker_heartbeat_interval=3.0,
     )
     inputs = [settings.topic(t.name) for t in (spec.reads, *spec.also_reads)]
-    if spec.reads == SEIZURES_RAW and settings.kafka_scram:  # intake also reads every agency's own topic
+    urgent_inputs = [settings.topic(spec.urgent_reads.name)] if spec.urgent_reads else []
+    if spec.reads == SEIZURES_RAW and settings.kafka_scram:  # intake also reads every agency's own topics
         agencies = agency_topics.agency_topics_present(settings, principals.processor(name))
-        inputs += agencies
+        inputs += [topic for topic in agencies if not is_urgent_lane(topic)]
+        urgent_inputs += [topic for topic in agencies if is_urgent_lane(topic)]
         agency_topics.restart_on_new_agency(app, settings, principals.processor(name), agencies)
-    source = app.topic(*inputs, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
-                       partitions=settings.partitions)
+    sources = [_input(app, settings, inputs)]
+    if urgent_inputs:  # the urgent lane: a second agent, with its own buffer and turn on the event loop
+        sources.append(_input(app, settings, urgent_inputs))
     outputs = {topic.name: _raw_topic(app, settings, topic.name) for topic in TOPICS}  # declared for faust
     physical = {name: topic.get_topic_name() for name, topic in outputs.items()}
 
@@ -138,7 +153,8 @@ def build_app(settings: Settings, name: str) -> faust.App:
     if step.kind == "batch":
         # The connection reports each PostgreSQL error it retries to the observer's callback (the ops layer).
         db = RetryingConnection(settings, on_error=observe.database_error)
-        _attach_batch_agent(app, source, name, step.function, settings, send_all, observe, db)
+        for lane, source in enumerate(sources):
+            _attach_batch_agent(app, source, _agent_name(name, lane), step.function, settings, send_all, observe, db)
         return app
     table = None
     view: Any = None
@@ -155,24 +171,31 @@ def build_app(settings: Settings, name: str) -> faust.App:
         async def rebuild_view() -> None:
             view.rebuild()
 
-    @app.agent(source, name=name)
-    async def move_records(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            incoming = _incoming(event.message)
-            started = time.perf_counter()
-            try:
-                if view is not None:
-                    produced = step.function(view, incoming)
-                elif table is None:
-                    produced = step.function(incoming)
-                else:
-                    state, produced = step.function(table.get(incoming.key), incoming)
-                    table[incoming.key] = state
-            except Exception as exc:  # noqa: BLE001 - a poison record must not stop the worker
-                produced = poison(incoming, exc, name)
-            await send_all(produced)
-            observe(incoming, produced, time.perf_counter() - started)
+    def attach_record_agent(source: faust.TopicT, agent_name: str) -> None:
+        @app.agent(source, name=agent_name)
+        async def move_records(stream: faust.StreamT) -> None:
+            async for event in stream.events():
+                incoming = _incoming(event.message)
+                started = time.perf_counter()
+                try:
+                    if view is not None:
+                        produced = step.function(view, incoming)
+                    elif table is None:
+                        produced = step.function(incoming)
+                    else:
+                        state, produced = step.function(table.get(incoming.key), incoming)
+                        table[incoming.key] = state
+                except Exception as exc:  # noqa: BLE001 - a poison record must not stop the worker
+                    produced = poison(incoming, exc, name)
+                await send_all(produced)
+                observe(incoming, produced, time.perf_counter() - started)
+                if lanes > 1:
+                    # A buffered stream and a queued send need not suspend: give the other lane its turn.
+                    await asyncio.sleep(0)
 
+    lanes = len(sources)
+    for lane, source in enumerate(sources):
+        attach_record_agent(source, _agent_name(name, lane))
     return app
 
 

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 
 from pipeline.contract.codec import decode
+from pipeline.contract.registry import Record
 from pipeline.db.migrate import migrate
 from pipeline.ops.lag.drain import wait_until_drained
 from pipeline.producers.scenario_publish import publish_scenario
@@ -14,6 +15,7 @@ from pipeline.records.seeding.seed import seed_records
 from pipeline.settings import Settings
 from pipeline.stack.postgres import ensure_database
 from pipeline.stack.topics import ensure_topics, read_all
+from pipeline.topology import SEIZURES_RAW, SEIZURES_URGENT
 from pipeline.worker.supervisor import Reviver, WorkerSet
 from pipeline.worker.watchdog import StallWatchdog
 
@@ -25,6 +27,14 @@ def seeded_records_database(settings: Settings, firearms: list, seed: int, extra
     migrate(private)
     seed_records(private, firearms, seed, extra_firearms=extra_firearms)
     return private
+
+
+def published_seizures(settings: Settings) -> dict[str, dict]:
+    """Every seizure event on the namespace's shared submission topics (routine and urgent lane), decoded, by
+    key: what the API or the web app published."""
+    records = [record for lane in (SEIZURES_RAW, SEIZURES_URGENT)
+               for record in read_all(settings, settings.topic(lane.name))]
+    return {key.decode(): decode(value, Record.SEIZURE_EVENT) for key, value in records}
 
 
 class PipelineHarness:

@@ -117,7 +117,10 @@ def test_scraped_metrics_equal_ground_truth(stack, settings, scenario):
             got[name][key("tracepipe_events_in_total", name)]
         assert got[name][key("tracepipe_publish_to_process_seconds_count", name)] == \
             got[name][key("tracepipe_events_in_total", name)]
-    assert dedupe[key("tracepipe_events_in_total", "dedupe")] == on_topic["seizures.enriched"]
+    # dedupe reads both lanes intake writes: routine and urgent.
+    assert dedupe[key("tracepipe_events_in_total", "dedupe")] == \
+        on_topic["seizures.enriched"] + on_topic["seizures.enriched-urgent"]
+    assert on_topic["seizures.enriched-urgent"] > 0, "the scenario's URGENT seizures take the urgent lane"
     assert linker[key("tracepipe_events_in_total", "serial_linker")] == on_topic["traces.serial-index"]
     assert linker[key("tracepipe_possible_duplicates_total", "serial_linker")] == on_topic["traces.possible-duplicates"]
     assert len(dict(harness.read("traces.possible-duplicates", decoded=False))) == truth["possible_duplicates"]

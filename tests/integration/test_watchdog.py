@@ -12,7 +12,7 @@ from pipeline.ops.lag.drain import wait_until_drained
 from pipeline.producers.scenario import generate_scenario
 from pipeline.producers.scenario_publish import publish_scenario
 from pipeline.stack.topics import ensure_topics, read_all
-from pipeline.topology import SEIZURES_DEAD_LETTER, SEIZURES_ENRICHED
+from pipeline.topology import SEIZURES_DEAD_LETTER, SEIZURES_ENRICHED, SEIZURES_ENRICHED_URGENT
 from pipeline.worker.supervisor import WorkerSet
 from pipeline.worker.watchdog import StallWatchdog
 
@@ -40,8 +40,8 @@ def test_frozen_worker_is_restarted_and_nothing_is_lost(stack, settings):
                 os.kill(proc.pid, signal.SIGCONT)
         workers.stop()
     sources = set()
-    for topic in (SEIZURES_ENRICHED, SEIZURES_DEAD_LETTER):
+    for topic in (SEIZURES_ENRICHED, SEIZURES_ENRICHED_URGENT, SEIZURES_DEAD_LETTER):
         for _key, value in read_all(ns, ns.topic(topic.name)):
             record = decode(value)
-            sources.add((record["source_partition"], record["source_offset"]))
+            sources.add((record["source_topic"], record["source_partition"], record["source_offset"]))
     assert len(sources) == len(scenario.events)  # every published event was enriched or dead-lettered

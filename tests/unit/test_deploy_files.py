@@ -1625,7 +1625,7 @@ def test_strimzi_has_a_kafka_topic_per_deployed_topic(strimzi_docs):
     from pipeline.topology import TOPICS, agency_submissions
 
     by_name = {t["spec"]["topicName"]: t for t in strimzi_docs["KafkaTopic"]}
-    wanted = [*TOPICS, *(agency_submissions(agency) for agency in agency_ids())]
+    wanted = [*TOPICS, *(agency_submissions(agency, urgent) for agency in agency_ids() for urgent in (False, True))]
     assert set(by_name) == {spec.name for spec in wanted}
     assert {"FGR", "ATF", "FGE-JAL"} <= set(agency_ids()), "the built-in registry's agencies that may submit"
     for spec in wanted:

@@ -42,7 +42,11 @@ def test_any_difference_in_what_was_decided_shows():
 
 
 def test_an_acknowledged_record_is_owed_a_sighting_a_seizure_outcome_or_a_dead_letter():
-    acked = Acknowledged({(0, 1): ("FGR", "e1"), (0, 2): ("FGE-JAL", "e2"), (1, 0): ("FGR", "e4"),
-                          (2, 7): None, (3, 3): ("FGR", "lost"), (4, 4): None})
-    letters = [("seizures.raw:2:7", "DECODE_CORRUPT"), ("traces.at-dealer:4:4", "PROCESSING_ERROR")]
-    assert without_outcome(acked, replace(RUN, dead_letters=letters)) == [(3, 3), (4, 4)]
+    raw, urgent = "seizures.raw", "seizures.urgent"
+    acked = Acknowledged({(raw, 0, 1): ("FGR", "e1"), (raw, 0, 2): ("FGE-JAL", "e2"), (raw, 1, 0): ("FGR", "e4"),
+                          (raw, 2, 7): None, (raw, 3, 3): ("FGR", "lost"), (raw, 4, 4): None,
+                          (urgent, 5, 0): None, (urgent, 2, 7): None})
+    letters = [("seizures.raw:2:7", "DECODE_CORRUPT"), ("traces.at-dealer:4:4", "PROCESSING_ERROR"),
+               ("seizures.urgent:5:0", "DECODE_CORRUPT")]
+    # urgent 2:7 shares raw 2:7's partition and offset, but not its topic: still owed.
+    assert without_outcome(acked, replace(RUN, dead_letters=letters)) == [(raw, 3, 3), (raw, 4, 4), (urgent, 2, 7)]

@@ -43,13 +43,14 @@ def prefixed(rules: list[AclRule], resource_type: ResourceType) -> set[tuple[str
 @pytest.mark.parametrize("spec", PROCESSORS, ids=lambda spec: spec.name)
 def test_each_processor_reads_and_writes_exactly_what_topology_declares(spec):
     rules = principal_rules(SETTINGS, processor_principal(spec.name))
-    assert literal_topics(rules, Operation.READ) == {NS + t.name for t in (spec.reads, *spec.also_reads)}
+    assert literal_topics(rules, Operation.READ) == {NS + t.name for t in spec.inputs()}
     assert literal_topics(rules, Operation.WRITE) == {NS + t.name for t in spec.writes} | WRITTEN_BY_EVERY_WORKER
     group = f"{NS}tracepipe-{spec.name}"
     assert [(r.resource_name, r.operation) for r in rules if r.resource_type is ResourceType.GROUP] == [
         (group, Operation.READ)]
     # Its faust internals (changelogs, the assignor's leader topic) and, for intake, every agency topic.
-    agency_reads = {(f"{NS}seizures.raw.", Operation.READ), (f"{NS}seizures.raw.", Operation.DESCRIBE)}
+    agency_reads = {(f"{NS}{lane}.", operation) for lane in ("seizures.raw", "seizures.urgent")
+                    for operation in (Operation.READ, Operation.DESCRIBE)}
     assert prefixed(rules, ResourceType.TOPIC) == {(f"{group}-", Operation.ALL)} | (
         agency_reads if spec.name == "intake" else set())
     assert all(rule.allow and rule.resource_type is not ResourceType.CLUSTER for rule in rules)
@@ -64,11 +65,11 @@ def test_least_privilege_examples():
     assert f"{NS}seizures.raw" not in literal_topics(manufacturer, Operation.READ)
 
 
-def test_an_agency_may_write_its_own_topic_and_nothing_else():
+def test_an_agency_may_write_its_own_topics_and_nothing_else():
     rules = principal_rules(SETTINGS, agency_principal("FGE-JAL"))
     assert {(r.resource_type, r.pattern, r.resource_name, r.operation) for r in rules} == {
-        (ResourceType.TOPIC, PatternType.LITERAL, f"{NS}seizures.raw.FGE-JAL", Operation.WRITE),
-        (ResourceType.TOPIC, PatternType.LITERAL, f"{NS}seizures.raw.FGE-JAL", Operation.DESCRIBE),
+        (ResourceType.TOPIC, PatternType.LITERAL, f"{NS}{lane}.FGE-JAL", operation)
+        for lane in ("seizures.raw", "seizures.urgent") for operation in (Operation.WRITE, Operation.DESCRIBE)
     }
 
 
@@ -83,7 +84,7 @@ def test_downstream_reads_finished_traces_only_in_its_own_groups():
 def test_the_api_writes_agency_topics_only_and_reads_nothing():
     rules = principal_rules(SETTINGS, API)
     writes = {(r.pattern, r.resource_name) for r in rules if r.operation in (Operation.WRITE, Operation.ALL)}
-    assert writes == {(PatternType.PREFIXED, f"{NS}seizures.raw.")}
+    assert writes == {(PatternType.PREFIXED, f"{NS}seizures.raw."), (PatternType.PREFIXED, f"{NS}seizures.urgent.")}
     assert not [r for r in rules if r.operation is Operation.READ]  # it faces the network: no record at all
 
 
@@ -130,12 +131,18 @@ def test_agency_topics_are_named_and_recognised_with_or_without_namespace():
     assert submitting_agency(f"{NS}seizures.raw") is None
     assert submitting_agency("seizures.raw.") is None
     assert submitting_agency("traces.completed") is None
+    assert agency_submissions("FGE-JAL", urgent=True).name == "seizures.urgent.FGE-JAL"
+    assert submitting_agency(f"{NS}seizures.urgent.FGE-JAL") == "FGE-JAL"
+    assert submitting_agency(f"{NS}seizures.urgent") is None
+    assert submitting_agency(f"{NS}seizures.raw.FGE-JAL.urgent") is None
 
 
 def test_agency_topics_are_picked_out_of_a_broker_listing_by_namespace():
     names = ["a.seizures.raw", "a.seizures.raw.FGR", "a.seizures.raw.FGE-JAL", "b.seizures.raw.ATF",
-             "a.tracepipe-intake-__assignor-__leader", "seizures.raw.FGR"]
-    assert agency_topics_among(names, "a.") == ["a.seizures.raw.FGE-JAL", "a.seizures.raw.FGR"]
+             "a.tracepipe-intake-__assignor-__leader", "seizures.raw.FGR", "a.seizures.urgent",
+             "a.seizures.urgent.FGR", "a.traces.urgent"]
+    assert agency_topics_among(names, "a.") == ["a.seizures.raw.FGE-JAL", "a.seizures.raw.FGR",
+                                                "a.seizures.urgent.FGR"]
     assert agency_topics_among(names) == ["seizures.raw.FGR"]
 
 

@@ -50,6 +50,7 @@ from pipeline.topology import (
     PROCESSORS,
     SEIZURES_DEAD_LETTER,
     SEIZURES_ENRICHED,
+    SEIZURES_ENRICHED_URGENT,
     TRACES_AT_DEALER,
     TRACES_AT_DEALER_OOB,
     TRACES_AT_PURCHASER,
@@ -108,7 +109,7 @@ class InMemoryPipeline:
         for out in outputs:
             self.produced[name, out.topic] += 1
             self.topics.setdefault(out.topic, []).append(out)
-            if out.topic == SEIZURES_ENRICHED.name:
+            if out.topic in (SEIZURES_ENRICHED.name, SEIZURES_ENRICHED_URGENT.name):  # both lanes
                 self._deliver("dedupe", out.topic, out.key, out.value)
             elif out.topic == TRACES_SERIAL_INDEX.name:
                 self._deliver("serial_linker", out.topic, out.key, out.value)
@@ -137,7 +138,8 @@ def test_observer_counts_equal_ground_truth():
     assert value(dd, "tracepipe_dedupe_decisions_total", decision="OPEN_TRACE") == truth["traces"]
     assert value(dd, "tracepipe_dedupe_decisions_total", decision="ADD_RECOVERY") == truth["recoveries"]
     assert value(dd, "tracepipe_dedupe_decisions_total", decision="EXACT_DUPLICATE") == truth["exact_duplicates"]
-    assert value(dd, "tracepipe_events_in_total") == len(pipeline.topics[SEIZURES_ENRICHED.name])
+    enriched = pipeline.topics[SEIZURES_ENRICHED.name] + pipeline.topics[SEIZURES_ENRICHED_URGENT.name]
+    assert value(dd, "tracepipe_events_in_total") == len(enriched)
     links = pipeline.topics.get(TRACES_POSSIBLE_DUPLICATES.name, [])
     assert value(linker, "tracepipe_possible_duplicates_total") == len(links)
     assert len({out.key for out in links}) == truth["possible_duplicates"]

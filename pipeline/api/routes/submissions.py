@@ -31,7 +31,7 @@ from pipeline.api.submit import (
 )
 from pipeline.kafka_access import clients, principals
 from pipeline.producers.publisher import SeizurePublisher
-from pipeline.producers.submissions_topic import submissions_topic
+from pipeline.producers.submissions_topic import submission_lanes
 from pipeline.rules.access import Caller, may_submit
 from pipeline.topology import SEIZURES_RAW
 
@@ -122,7 +122,7 @@ def publisher_of(app: FastAPI) -> SeizurePublisher:
                 settings = app.state.settings
                 connection = clients.client_options(settings, principals.API)
                 publisher = SeizurePublisher(connection, settings.topic(SEIZURES_RAW.name),
-                                             client_id="tracepipe-api", **PRODUCER_TIMEOUTS)
+                                             client_id="tracepipe-api", timeouts=PRODUCER_TIMEOUTS)
                 app.state.publisher = publisher
                 app.state.publisher_close = publisher.close
     return publisher
@@ -190,8 +190,9 @@ def publish_body(app: FastAPI, conn: Any, who: Caller, body: bytes, content_type
     except KafkaError as exc:
         log.warning("no producer for submissions: %s", type(exc).__name__)
         raise ApiError(503, "broker_unavailable") from None
-    # With Kafka security on, to the caller's agency's own topic: intake then knows who sent each record.
-    sent = publisher.publish_many(batch.datums, topic=submissions_topic(app.state.settings, who.agency_id))
+    # With Kafka security on, to the caller's agency's own topics: intake then knows who sent each record.
+    lanes = submission_lanes(app.state.settings, who.agency_id)
+    sent = publisher.publish_many(batch.datums, topic=lanes.topic, urgent_topic=lanes.urgent_topic)
     failed = {index for index, _reason in sent.failed}
     if len(failed) == len(batch.datums):
         raise ApiError(503, "broker_unavailable")

@@ -43,7 +43,7 @@ def backlog(settings: Settings, processors: Iterable[str], admin: KafkaAdminClie
             continue
         group = settings.group(spec.name)
         committed = admin.list_group_offsets(group).get(group, {})
-        topics = [settings.topic(topic_spec.name) for topic_spec in (spec.reads, *spec.also_reads)]
+        topics = [settings.topic(topic_spec.name) for topic_spec in spec.inputs()]
         if spec.reads == SEIZURES_RAW and settings.kafka_scram:  # and the agencies' own topics intake reads
             topics += agency_topics_among(consumer.topics(), settings.namespace)
         for topic in topics:

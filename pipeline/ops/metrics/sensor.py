@@ -242,6 +242,6 @@ def install_metrics(app: faust.App, settings: Settings, spec: ProcessorSpec) -> 
         app.sensors.add(MetricsServerSensor(metrics.registry, port))
     if settings.snapshot_seconds:
         install_snapshots(app, settings, metrics, settings.snapshot_seconds)
-    inputs = {spec.reads.name, *(topic.name for topic in spec.also_reads)}
+    inputs = {topic.name for topic in spec.inputs()}
     return StepObserver(metrics, reads_results=TRACES_COMPLETED.name in inputs,
                         reads_traces=spec.reads.name in TRACE_TOPICS)

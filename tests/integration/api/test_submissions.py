@@ -15,11 +15,10 @@ import uuid
 import pytest
 import requests
 
-from pipeline.contract.codec import decode
-from pipeline.contract.registry import Record
-from pipeline.stack.topics import ensure_topics, read_all
-from pipeline.topology import SEIZURES_RAW
+from pipeline.stack.topics import ensure_topics
+from pipeline.topology import SEIZURES_RAW, SEIZURES_URGENT
 from tests.integration.api.conftest import serve_another_api
+from tests.integration.harness import published_seizures
 
 CSV_ES = (
     "agencia,folio,fecha_aseguramiento,estado,delito,fabricante,modelo,calibre,serie,prioridad,municipio\n"
@@ -30,9 +29,10 @@ CSV_ES = (
 
 @pytest.fixture(scope="module")
 def submit_api(api_settings, world):
-    """The API with a topic namespace of its own, its seizures.raw created as `stack up` creates it."""
+    """The API with a topic namespace of its own, its submission topics (both lanes) created as `stack up` creates
+    them."""
     private = api_settings.with_changes(namespace=f"t-sub-{uuid.uuid4().hex[:8]}-")
-    ensure_topics(private, (SEIZURES_RAW,))
+    ensure_topics(private, (SEIZURES_RAW, SEIZURES_URGENT))
     with serve_another_api(private, world) as served:
         yield served
 
@@ -50,9 +50,7 @@ def _record(event_id: str, **changes) -> dict:
 
 
 def _published(api) -> dict[str, dict]:
-    """Every record now on the namespace's seizures.raw, decoded, by key."""
-    records = read_all(api.settings, api.settings.topic(SEIZURES_RAW.name))
-    return {key.decode(): decode(value, Record.SEIZURE_EVENT) for key, value in records}
+    return published_seizures(api.settings)
 
 
 def _submit(api, who: str, body, content_type: str = "application/json", **params) -> requests.Response:

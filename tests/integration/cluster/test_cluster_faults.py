@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 from pipeline.kafka_access import clients, principals
+from pipeline.producers.submissions_topic import submission_lanes
 from pipeline.stack import kafka
 from pipeline.stack.kafka_config import node_id
 from pipeline.stack.kafka_security import provision
@@ -37,8 +38,8 @@ def test_losing_one_broker_for_good_mid_run_loses_no_acknowledged_event(cluster,
     with ScenarioRun(cluster, shared_records_template, PROCESSORS, [], "loss") as run:  # published below
         provision(run.settings, [])  # the run's namespace: the processors' and ops' ACLs
         raw = run.settings.topic(SEIZURES_RAW.name)
-        publisher = AckedPublisher(clients.client_options(cluster, clients.producing_principal(cluster)), raw,
-                                   events, PER_SECOND)
+        publisher = AckedPublisher(clients.client_options(cluster, clients.producing_principal(cluster)),
+                                   submission_lanes(run.settings), run.settings.namespace, events, PER_SECOND)
         lost = leader_index(cluster, raw)
         run.start()
         try:

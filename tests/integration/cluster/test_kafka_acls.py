@@ -33,7 +33,9 @@ from pipeline.topology import (
     PROCESSORS,
     SEIZURES_DEAD_LETTER,
     SEIZURES_ENRICHED,
+    SEIZURES_ENRICHED_URGENT,
     SEIZURES_RAW,
+    SEIZURES_URGENT,
     TOPICS,
     TRACES_COMPLETED,
     TRACES_REQUESTED,
@@ -141,14 +143,17 @@ def test_the_whole_pipeline_runs_with_each_processor_as_its_own_principal(run):
 
 def test_agencies_records_arrive_as_their_own_and_a_forged_one_is_dead_lettered(run):
     settings = run.settings
-    enriched = [decode(v) for _, v in _read_all(settings, SEIZURES_ENRICHED.name)]
+    enriched = [decode(v) for lane in (SEIZURES_ENRICHED, SEIZURES_ENRICHED_URGENT)
+                for _, v in _read_all(settings, lane.name)]
     letters = [decode(v) for _, v in _read_all(settings, SEIZURES_DEAD_LETTER.name)]
     for agency, sent in run.sent.items():
-        own_topic = settings.topic(agency_submissions(agency).name)
-        from_topic = [e for e in enriched if e["source_topic"] == own_topic]
+        own_topics = {settings.topic(agency_submissions(agency, urgent).name) for urgent in (False, True)}
+        from_topic = [e for e in enriched if e["source_topic"] in own_topics]
         assert from_topic and {e["event"]["agency_id"] for e in from_topic} == {agency}
-        on_own = [d for d in letters if d["source_topic"] == own_topic]
+        on_own = [d for d in letters if d["source_topic"] in own_topics]
         assert len(from_topic) + len(on_own) == sent  # every record accounted for
+    urgent_lane = settings.topic(agency_submissions(AGENCY, urgent=True).name)
+    assert any(e["source_topic"] == urgent_lane for e in enriched)  # its URGENT seizures took its urgent lane
     forged = [d for d in letters if d["reason_code"] == "AGENCY_MISMATCH"]
     assert [(d["source_topic"], decode(d["original_value"], Record.SEIZURE_EVENT)["event_id"]) for d in forged] == [
         (settings.topic(agency_submissions(AGENCY).name), "FORGED-1")]
@@ -163,10 +168,12 @@ def _read_all(settings: Settings, logical: str) -> list:
 def test_an_agency_may_not_write_as_another_agency_nor_on_the_shared_topic(run):
     settings = run.settings
     agency = principals.agency(AGENCY)
-    for topic in (agency_submissions(OTHER).name, SEIZURES_RAW.name):
+    for topic in (agency_submissions(OTHER).name, agency_submissions(OTHER, urgent=True).name,
+                  SEIZURES_RAW.name, SEIZURES_URGENT.name):
         with pytest.raises(TopicAuthorizationFailedError):
             send(settings, agency, settings.topic(topic))
-    send(settings, agency, settings.topic(agency_submissions(AGENCY).name))  # its own: accepted
+    for urgent in (False, True):  # its own, both lanes: accepted
+        send(settings, agency, settings.topic(agency_submissions(AGENCY, urgent).name))
 
 
 def test_an_agency_may_read_no_topic_at_all(run):
@@ -179,6 +186,7 @@ def test_an_agency_may_read_no_topic_at_all(run):
     assert any("-__assignor-__leader" in t for t in everything)  # faust's internals are in the list too
     granted = authorized(settings, agency, everything)
     assert granted.pop(own) == {"DESCRIBE", "WRITE"}
+    assert granted.pop(settings.topic(agency_submissions(AGENCY, urgent=True).name)) == {"DESCRIBE", "WRITE"}
     assert granted == dict.fromkeys(granted, set())
     # And for real: even its own topic, which it may see, cannot be fetched.
     consumer = clients.consumer(as_principal(settings, agency), agency, enable_auto_commit=False, **QUICK)
@@ -228,8 +236,10 @@ def test_each_processor_is_granted_exactly_its_topology(run):
     settings = run.settings
     intake = authorized(settings, principals.processor("intake"),
                         [settings.topic(t.name) for t in TOPICS])
-    assert intake[settings.topic(SEIZURES_RAW.name)] == {"DESCRIBE", "READ"}
-    assert intake[settings.topic(SEIZURES_ENRICHED.name)] == {"DESCRIBE", "WRITE"}
+    for lane in (SEIZURES_RAW, SEIZURES_URGENT):
+        assert intake[settings.topic(lane.name)] == {"DESCRIBE", "READ"}
+    for lane in (SEIZURES_ENRICHED, SEIZURES_ENRICHED_URGENT):
+        assert intake[settings.topic(lane.name)] == {"DESCRIBE", "WRITE"}
     assert intake[settings.topic(TRACES_COMPLETED.name)] == set()
     manufacturer = authorized(settings, principals.processor("manufacturer"),
                               [settings.topic(t.name) for t in TOPICS])

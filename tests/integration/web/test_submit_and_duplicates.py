@@ -17,10 +17,7 @@ import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from pipeline.contract.codec import decode
-from pipeline.contract.registry import Record
-from pipeline.stack.topics import read_all
-from pipeline.topology import SEIZURES_RAW
+from tests.integration.harness import published_seizures
 from tests.integration.web.conftest import click_and_wait, screenshot, serious_accessibility_violations, sign_in
 
 JOINT, TWIN = "TR-JOINT", "TR-JAL-TWIN"
@@ -41,8 +38,7 @@ def _main(driver) -> str:
 
 
 def _published(web) -> dict[str, dict]:
-    records = read_all(web.settings, web.settings.topic(SEIZURES_RAW.name))
-    return {key.decode(): decode(value, Record.SEIZURE_EVENT) for key, value in records}
+    return published_seizures(web.settings)
 
 
 def _listed(driver) -> set[str]:
