@@ -57,7 +57,8 @@ TRACES_URGENT = TopicSpec(
 )
 TRACES_RECOVERIES = TopicSpec("traces.recoveries", "later sightings attached to an open trace")
 TRACES_SERIAL_INDEX = TopicSpec(
-    "traces.serial-index", "new traces' serials, keyed by maker (the serial linker's possible-duplicate search)"
+    "traces.serial-index",
+    "every sighting's serial (opening and extra recoveries), keyed by maker (the possible-duplicate search)",
 )
 TRACES_POSSIBLE_DUPLICATES = TopicSpec(
     "traces.possible-duplicates", "pairs of traces probably entered twice with a serial typo, for an analyst",

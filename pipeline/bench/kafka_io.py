@@ -116,6 +116,11 @@ def end_total(consumer: KafkaConsumer, parts: list[TopicPartition]) -> int:
 
 def record_times(settings: Settings, topic: str) -> list[tuple[bytes | None, int]]:
     """(key, timestamp in ms) of every record now on a topic."""
+    return [(key, timestamp) for key, _value, timestamp in timed_records(settings, topic)]
+
+
+def timed_records(settings: Settings, topic: str) -> list[tuple[bytes | None, bytes | None, int]]:
+    """(key, value, timestamp in ms) of every record now on a topic."""
     consumer = clients.consumer(settings, principals.ADMIN, enable_auto_commit=False)
     try:
         parts = partitions_of(consumer, topic)
@@ -124,10 +129,10 @@ def record_times(settings: Settings, topic: str) -> list[tuple[bytes | None, int
         consumer.assign(parts)
         consumer.seek_to_beginning(*parts)
         ends = consumer.end_offsets(parts)
-        found: list[tuple[bytes | None, int]] = []
+        found: list[tuple[bytes | None, bytes | None, int]] = []
         while any(consumer.position(tp) < ends[tp] for tp in parts):
             for batch in consumer.poll(timeout_ms=1000).values():
-                found.extend((message.key, message.timestamp) for message in batch)
+                found.extend((message.key, message.value, message.timestamp) for message in batch)
         return found
     finally:
         consumer.close()

@@ -171,12 +171,15 @@ def urgent_section(runs: Sequence[Sequence[UrgentRun]], probe_rate: float) -> Se
         rows.append({"routine backlog": f"{first.backlog:,}", "probes": first.probes, "p50 ms": q(
             "completed_ms", "p50").text(), "p95 ms": q("completed_ms", "p95").text(), "p99 ms": q(
             "completed_ms", "p99").text(), "before the lane p50 ms": q("before_lane_ms", "p50").text(),
+            "intake p50 ms": q("intake_ms", "p50").text(), "dedupe p50 ms": q("dedupe_ms", "p50").text(),
             "in the lane p50 ms": q("in_lane_ms", "p50").text(), "in the lane p99 ms": q("in_lane_ms", "p99").text(),
             "p50 by backlog position ms": ", ".join(f"{p} {s.text()}" for p, s in by_phase.items()),
             "backlog drained in s": "" if not first.backlog else _spread([u.drain_s for u in mine]).text()})
         backlogs.append({"backlog": first.backlog, "probes": first.probes, "traces": first.traces,
                          "publish_to_completed_ms": {n: q("completed_ms", n).as_dict(1) for n in first.completed_ms},
                          "before_lane_ms": {n: q("before_lane_ms", n).as_dict(1) for n in first.before_lane_ms},
+                         "intake_ms": {n: q("intake_ms", n).as_dict(1) for n in first.intake_ms},
+                         "dedupe_ms": {n: q("dedupe_ms", n).as_dict(1) for n in first.dedupe_ms},
                          "in_lane_ms": {n: q("in_lane_ms", n).as_dict(1) for n in first.in_lane_ms},
                          "p50_by_backlog_position_ms": {p: s.as_dict(1) for p, s in by_phase.items()},
                          "drain_s": _spread([u.drain_s for u in mine]).as_dict(1),
@@ -184,7 +187,8 @@ def urgent_section(runs: Sequence[Sequence[UrgentRun]], probe_rate: float) -> Se
     how = (f"URGENT first sightings trickled at {probe_rate:g}/s into a running pipeline: with nothing else to do "
            "(backlog 0), then right after a ROUTINE backlog was published, until it had nearly drained. "
            "Publish to completed, split where the trace entered the express lane (the traces.urgent record): "
-           "before it, the queue in intake and dedupe that every seizure shares; in the lane, express alone. "
+           "before it, the queue in intake and dedupe that every seizure shares (split where intake wrote the "
+           "probe to seizures.enriched-urgent); in the lane, express alone. "
            "By backlog position: probes published while the backlog was still in intake/dedupe (shared) or "
            "only in the routine stages (stages).")
     return Section("urgent", TITLES["urgent"], how, rows,

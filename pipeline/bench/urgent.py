@@ -6,7 +6,8 @@ backlog has almost drained. Each probe's trace gives publish-to-completed, split
 the express lane (its first stage timing's `entered_at`, the traces.urgent record's timestamp): before the
 lane is the queue it shared with the backlog in intake and dedupe, which every seizure crosses; inside the
 lane is what no routine backlog should slow. Probes are also grouped by where the backlog was when they were
-published: still in intake/dedupe ("shared"), or only in the routine stages ("stages").
+published: still in intake/dedupe ("shared"), or only in the routine stages ("stages"). The time before the
+lane is split once more where intake wrote the probe to seizures.enriched-urgent: intake's share, then dedupe's.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from typing import Any
 
 from kafka.errors import KafkaError
 
-from pipeline.bench.kafka_io import KeyValue, RawProducer
+from pipeline.bench.kafka_io import KeyValue, RawProducer, timed_records
 from pipeline.bench.latency import quantiles_ms
 from pipeline.bench.live import LivePipeline
+from pipeline.contract.codec import decode
+from pipeline.contract.registry import Record
 from pipeline.errors import StackError
 from pipeline.kafka_access import clients, principals
 from pipeline.ops.lag.drain import backlog
+from pipeline.topology import SEIZURES_ENRICHED_URGENT
 
 SHARED = ("intake", "dedupe")  # every seizure crosses these before the lanes part
 
@@ -37,6 +41,8 @@ class UrgentRun:
     traces: int
     completed_ms: dict[str, float]
     before_lane_ms: dict[str, float]
+    intake_ms: dict[str, float]  # publish to the probe's record on seizures.enriched-urgent
+    dedupe_ms: dict[str, float]  # from there to the traces.urgent record (the rest of before_lane_ms)
     in_lane_ms: dict[str, float]
     by_phase_p50_ms: dict[str, float]
     drain_s: float
@@ -112,10 +118,26 @@ def run_urgent(live: LivePipeline, backlog_records: Sequence[KeyValue], probes: 
         (list(phases),))
     if not rows:
         raise StackError("no urgent probe became a trace")
+    intake_s = _intake_seconds(live, set(phases))
+    split = [(intake_s[event_id], before - intake_s[event_id]) for event_id, _, before in rows if event_id in intake_s]
+    if not split:
+        raise StackError("no urgent probe was found on seizures.enriched-urgent: did intake take the lane?")
     by_phase: dict[str, list[float]] = {}
     for event_id, total, _ in rows:
         by_phase.setdefault(phases[event_id], []).append(total)
     return UrgentRun(len(backlog_records), len(phases), len(rows), quantiles_ms([r[1] for r in rows]),
-                     quantiles_ms([r[2] for r in rows]), quantiles_ms([r[1] - r[2] for r in rows]),
+                     quantiles_ms([r[2] for r in rows]), quantiles_ms([i for i, _ in split]),
+                     quantiles_ms([d for _, d in split]), quantiles_ms([r[1] - r[2] for r in rows]),
                      {name: quantiles_ms(values)["p50"] for name, values in sorted(by_phase.items())},
                      drained, exhausted)
+
+
+def _intake_seconds(live: LivePipeline, event_ids: set[str]) -> dict[str, float]:
+    """Per probe, seconds from its publish (the enriched seizure's received_at: the raw record's timestamp) to
+    intake's write of it on seizures.enriched-urgent (that record's timestamp)."""
+    found: dict[str, float] = {}
+    for _key, value, timestamp in timed_records(live.settings, live.settings.topic(SEIZURES_ENRICHED_URGENT.name)):
+        enriched = decode(value, Record.ENRICHED_SEIZURE) if value else None
+        if enriched and enriched["event"]["event_id"] in event_ids:
+            found[enriched["event"]["event_id"]] = timestamp / 1000 - enriched["received_at"].timestamp()
+    return found

@@ -71,9 +71,9 @@ def trace_request(trace_id: str, enriched: dict[str, Any]) -> dict[str, Any]:
 
 
 def serial_index_entries(trace_id: str, enriched: dict[str, Any]) -> list[Outgoing]:
-    """The trace's SerialIndexEntry, keyed by its maker family so that every serial of one maker meets in one
-    linker partition (none without a known maker or a present serial). `bucket` is the serial's own key
-    (`serial_key`); the linker derives the deletion neighbourhood itself."""
+    """The SerialIndexEntry of one sighting of trace `trace_id`, keyed by its maker family so that every serial
+    of one maker meets in one linker partition (none without a known maker or a present serial). `bucket` is
+    the serial's own key (`serial_key`); the linker derives the deletion neighbourhood itself."""
     family = family_key(enriched["maker"])
     if family is None or enriched["serial_status"] != "PRESENT" or not enriched["serial"]:
         return []
@@ -112,7 +112,10 @@ def dedupe_step(memory_json: dict | None, incoming: Incoming) -> tuple[dict, lis
                    *serial_index_entries(memory.trace_id, enriched)]
     elif decision is Decision.ADD_RECOVERY:
         attached = {"trace_id": memory.trace_id, "firearm_key": sighting.firearm_key, "recovery": recovery_of(enriched)}
-        outputs = [Outgoing(TRACES_RECOVERIES.name, trace_key, encode(Record.RECOVERY_ATTACHED, attached))]
+        # Every sighting is filed with the linker, not only the opening one: which sighting opens a trace
+        # depends on arrival order (the urgent lane overtakes), and links must not.
+        outputs = [Outgoing(TRACES_RECOVERIES.name, trace_key, encode(Record.RECOVERY_ATTACHED, attached)),
+                   *serial_index_entries(memory.trace_id, enriched)]
     else:
         outputs = [Outgoing(SEIZURES_DUPLICATES.name, sighting.source.encode(), incoming.value)]
     return memory.to_json(), outputs

@@ -2,9 +2,10 @@
 recovered close in time and place) as possible duplicates.
 
 Its input is keyed by maker family, so one maker's serials all reach one partition. The table files each
-trace once, under its exact serial (`serial_key` -> the traces filed there); `SerialTable` keeps beside it the
-deletion-neighbourhood index derived from the table's keys, rebuilt whenever faust recovers the table. One
-table write per new trace, instead of one per variant of its serial.
+sighting of a trace (the opening one and every extra recovery, so a link does not depend on which sighting
+arrived first) under its exact serial (`serial_key` -> the sightings filed there); `SerialTable` keeps beside
+it the deletion-neighbourhood index derived from the table's keys, rebuilt whenever faust recovers the table.
+One table write per sighting, instead of one per variant of its serial.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class SerialTable:
 
 
 def serial_linker_step(state: SerialTable, incoming: Incoming) -> list[Outgoing]:
-    """File one new trace's serial and return its possible-duplicate links. A replay files nothing new and
+    """File one sighting's serial and return its trace's possible-duplicate links. A replay files nothing new and
     finds the same links again (the same link ids)."""
     entry = decode(incoming.value, Record.SERIAL_INDEX_ENTRY)
     family = entry["bucket"].split("|", 1)[0]  # version-1 entries carried maker|variant: the same maker

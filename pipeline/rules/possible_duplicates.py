@@ -155,9 +155,11 @@ def linked(filed: Iterable[IndexedSerial], newcomer: IndexedSerial) -> list[str]
 def match_bucket(bucket: list[IndexedSerial], newcomer: IndexedSerial) -> tuple[list[IndexedSerial], list[str]]:
     """Add `newcomer` to a bucket; return (new bucket, ids of traces it should be linked to).
 
-    Idempotent: a newcomer already in the bucket (a replay) changes nothing but is matched again.
+    A trace may be filed more than once, one entry per sighting (its opening one and each extra recovery), so
+    that a link does not depend on which sighting opened the trace. Idempotent: a sighting already in the
+    bucket (a replay) changes nothing but is matched again.
     """
     matches = linked(bucket, newcomer)
-    if any(entry.trace_id == newcomer.trace_id for entry in bucket):
+    if newcomer in bucket:
         return bucket, matches
     return [*bucket, newcomer], matches

@@ -37,7 +37,7 @@ from pipeline.processors.stage_runner import RetryingConnection, stage_step
 from pipeline.rules.validate import Rejection, RejectReason
 from pipeline.settings import Settings
 from pipeline.topology import SEIZURES_RAW, TOPICS, ProcessorSpec, is_urgent_lane, processor
-from pipeline.worker import agency_topics, faust_fixes
+from pipeline.worker import agency_topics, faust_fixes, urgent_first
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,11 @@ BATCH_SIZE = 200  # records per database round trip in the stages and the sink
 BATCH_WITHIN_S = 0.25  # ...or whatever arrived within this time
 # Outputs wait up to this long to share a produce request (faust's default, 0, sent about one request per record).
 PRODUCER_LINGER_S = 0.005
+# Records one fetch hands to faust, in an app with an urgent lane. faust delivers a fetched batch record by
+# record, and when the routine stream's buffer is full each delivery waits for the routine agent to take one:
+# an urgent record fetched after the batch waits for all of it. faust's default (no limit) hands over every
+# prefetched record, thousands under a backlog, so urgent records waited seconds in dedupe.
+LANE_MAX_POLL_RECORDS = 100
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,7 @@ def build_app(settings: Settings, name: str) -> faust.App:
         # killed member in seconds instead of a minute.
         broker_session_timeout=10.0,
         broker_heartbeat_interval=3.0,
+        broker_max_poll_records=LANE_MAX_POLL_RECORDS if spec.urgent_reads else None,
     )
     inputs = [settings.topic(t.name) for t in (spec.reads, *spec.also_reads)]
     urgent_inputs = [settings.topic(spec.urgent_reads.name)] if spec.urgent_reads else []
@@ -139,6 +145,7 @@ def build_app(settings: Settings, name: str) -> faust.App:
     sources = [_input(app, settings, inputs)]
     if urgent_inputs:  # the urgent lane: a second agent, with its own buffer and turn on the event loop
         sources.append(_input(app, settings, urgent_inputs))
+        urgent_first.serve_urgent_first(app, urgent_inputs)  # and its fetched records go first
     outputs = {topic.name: _raw_topic(app, settings, topic.name) for topic in TOPICS}  # declared for faust
     physical = {name: topic.get_topic_name() for name, topic in outputs.items()}
 
