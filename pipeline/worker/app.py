@@ -48,7 +48,8 @@ StatefulStep = Callable[[Any, Incoming], tuple[Any, list[Outgoing]]]
 # Batch steps return one list of outputs per input record, in order (so metrics stay per record).
 BatchStep = Callable[[list[Incoming], RetryingConnection, Settings], list[list[Outgoing]]]
 BATCH_SIZE = 200  # records per database round trip in the stages and the sink
-BATCH_WITHIN_S = 0.25  # ...or whatever arrived within this time
+BATCH_WITHIN_S = 0.1  # ...or whatever arrived within this time (0.25 s: p99 1.00 s at 200 events/s; 0.1 s: 0.58 s,
+# and the backfill, whose batches fill up, no slower: 523 -> 547 events/s)
 # Outputs wait up to this long to share a produce request (faust's default, 0, sent about one request per record).
 PRODUCER_LINGER_S = 0.005
 # Records one fetch hands to faust, in an app with an urgent lane. faust delivers a fetched batch record by
