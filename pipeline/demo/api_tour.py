@@ -3,13 +3,16 @@ demo's traces, and the lines a user copies to try it."""
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg2
 from rich.console import Console
 
 from pipeline.accounts.store import Actor, create_account
+from pipeline.accounts.tokens import token_hint
 from pipeline.api.leads_queries import top_dealers
 from pipeline.api.scope import Scope
 from pipeline.i18n import t
@@ -42,6 +45,18 @@ def create_demo_accounts(demo: Settings) -> list[tuple[str, str, str]]:
     return made
 
 
+def write_tokens_file(demo: Settings, accounts: list[tuple[str, str, str]]) -> Path:
+    """Write the demo accounts' tokens ("agency role token" lines) to a file only the user may read: tokens are
+    never printed, so the terminal (and its scrollback or a shared screen) shows only their hints."""
+    path = demo.state_dir / "demo-tokens.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.writelines(f"{agency} {role} {token}\n" for agency, role, token in accounts)
+    return path
+
+
 def print_leads(demo: Settings, console: Console) -> None:
     """The three dealers with the highest trafficking score over every trace (the national view)."""
     conn = psycopg2.connect(demo.pg_dsn_as("api"))
@@ -68,14 +83,15 @@ def api_tour(demo: Settings, port: int, serve: bool, console: Console) -> None:
         console.print(t("demo_api_port_taken", lang, port=port))
         serve = False
     accounts = create_demo_accounts(demo)
+    tokens_file = write_tokens_file(demo, accounts)
     url = f"http://127.0.0.1:{port}"
-    console.print(t("demo_api_title", lang, url=url))
+    console.print(t("demo_api_title", lang, url=url, path=tokens_file), highlight=False, soft_wrap=True)
     for agency, role, token in accounts:
-        console.print(f"  {agency:8} {role:17} {token}", highlight=False)
+        console.print(f"  {agency:8} {role:17} {token_hint(token)}…", highlight=False)
     console.print(t("demo_web_app", lang, url=f"{url}/app/"), highlight=False, soft_wrap=True)
     console.print(t("demo_api_try", lang), highlight=False)
-    console.print(f'  curl -s -H "Authorization: Bearer {accounts[0][2]}" "{url}/v1/traces?limit=3&lang={lang}"',
-                  highlight=False, soft_wrap=True)
+    console.print(f'  curl -s -H "Authorization: Bearer $(awk \'NR==1 {{print $3}}\' {tokens_file})" '
+                  f'"{url}/v1/traces?limit=3&lang={lang}"', highlight=False, soft_wrap=True)
     if not serve:
         console.print(t("demo_api_later", lang, db=demo.pg_db, port=port), highlight=False)
         return
