@@ -164,6 +164,11 @@ def agency_submissions(agency_id: str, urgent: bool = False) -> TopicSpec:
                    purpose=f"{'URGENT ' if urgent else ''}seizure events published by agency {agency_id}")
 
 
+def agency_lanes(agency_id: str) -> tuple[TopicSpec, TopicSpec]:
+    """Both submissions topics of one agency: its routine one and its URGENT lane."""
+    return agency_submissions(agency_id), agency_submissions(agency_id, urgent=True)
+
+
 def submitting_agency(topic: str) -> str | None:
     """The agency whose submissions topic (either lane) `topic` is (a logical or namespaced name), or None for
     any other topic. Agency ids hold no dot, so the id is what follows the last prefix."""

@@ -12,7 +12,7 @@ from pipeline.kafka_access import principals as roles
 from pipeline.settings import Settings
 from pipeline.stack import kafka_acls
 from pipeline.stack.kafka_security import submitting_agencies
-from pipeline.topology import PROCESSORS, TOPICS, TopicSpec, agency_submissions
+from pipeline.topology import PROCESSORS, TOPICS, TopicSpec, agency_lanes
 from pipeline.vocab.agencies import default_agencies
 
 # Three brokers, replication 3 (so min.insync.replicas 2, pipeline/stack/topics.py), SCRAM, no topic
@@ -43,7 +43,7 @@ def deployed_principals() -> list[str]:
 
 def deployed_topics() -> tuple[TopicSpec, ...]:
     """Every topic a deployment holds: the topology's, and each agency's submissions topics (both lanes)."""
-    return (*TOPICS, *(agency_submissions(agency_id, urgent) for agency_id in agency_ids() for urgent in (False, True)))
+    return (*TOPICS, *(lane for agency_id in agency_ids() for lane in agency_lanes(agency_id)))
 
 
 def worker_principals(group: str) -> list[str]:

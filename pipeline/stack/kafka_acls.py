@@ -41,7 +41,7 @@ from pipeline.topology import (
     TRACES_COMPLETED,
     ProcessorSpec,
     TopicSpec,
-    agency_submissions,
+    agency_lanes,
     processor,
 )
 
@@ -174,9 +174,8 @@ def processor_rules(settings: Settings, name: str) -> list[AclRule]:
 
 def agency_rules(settings: Settings, agency_id: str) -> list[AclRule]:
     """An agency writes its own submissions topics (routine and urgent lane), and nothing else."""
-    return [rule for urgent in (False, True)
-            for rule in _topic(agency_principal(agency_id), settings, agency_submissions(agency_id, urgent),
-                               Operation.WRITE, Operation.DESCRIBE)]
+    return [rule for lane in agency_lanes(agency_id)
+            for rule in _topic(agency_principal(agency_id), settings, lane, Operation.WRITE, Operation.DESCRIBE)]
 
 
 def lag_count_rules(principal: str, settings: Settings) -> list[AclRule]:

@@ -21,7 +21,7 @@ from pipeline.settings import Secret, Settings
 from pipeline.stack import kafka_acls
 from pipeline.stack.kafka_acls import AclRule
 from pipeline.stack.topics import ensure_topics
-from pipeline.topology import agency_submissions
+from pipeline.topology import agency_lanes
 from pipeline.vocab.agencies import Accreditation, Agency, default_agencies
 
 if TYPE_CHECKING:
@@ -72,8 +72,7 @@ def agency_client_properties(settings: Settings, agency_id: str, path: Path) -> 
     publishes to. Its principal's password comes from the credentials file, whoever runs this."""
     as_itself = settings.with_changes(kafka_user="", kafka_password=Secret(""))
     clients.java_client_config(as_itself, principals.agency(agency_id), path)
-    topic = settings.topic(agency_submissions(agency_id).name)
-    urgent = settings.topic(agency_submissions(agency_id, urgent=True).name)
+    topic, urgent = (settings.topic(lane.name) for lane in agency_lanes(agency_id))
     with path.open("a") as out:
         out.write(f"bootstrap.servers={settings.kafka_bootstrap}\n"
                   f"# {agency_id} publishes SeizureEvent records (Avro) to this topic only:\n"
@@ -137,8 +136,7 @@ def provision(settings: Settings, agency_ids: Iterable[str] | None = None) -> Pr
     broker's storage was formatted with it."""
     ids = sorted(set(agency_ids)) if agency_ids is not None else registered_agency_ids(settings)
     principals = kafka_acls.principals(ids)
-    created, _ = ensure_topics(settings, tuple(agency_submissions(agency_id, urgent)
-                                               for agency_id in ids for urgent in (False, True)))
+    created, _ = ensure_topics(settings, tuple(lane for agency_id in ids for lane in agency_lanes(agency_id)))
     admin = clients.admin_client(settings)
     try:
         set_credentials(admin, [who for who in principals if who != kafka_acls.SUPER_USER], settings)

@@ -4,7 +4,8 @@ any routine ones.
 faust reads every topic of an app through one aiokafka consumer. aiokafka returns fetched records in the order
 the fetches completed, from the first partitions in its buffer until the batch is full, so under a routine
 backlog the routine partitions, fetched first, filled every batch and a freshly fetched urgent record waited
-seconds behind them (measured: 4–6 s in intake and dedupe under a 20,000-event backlog). Each batch is also
+seconds behind them (measured under a 20,000-event backlog: p50 6.3 s in dedupe, and 4.3 s in intake once
+its batches were capped without this patch). Each batch is also
 delivered record by record, waiting for the routine agent whenever its buffer is full, so batches are kept
 small (`pipeline/worker/app.py`, LANE_MAX_POLL_RECORDS) and a routine batch delays an urgent record by at most
 that many routine records.

@@ -1622,10 +1622,10 @@ def test_strimzi_bootstrap_is_the_clusters_scram_listener(strimzi_docs):
 
 def test_strimzi_has_a_kafka_topic_per_deployed_topic(strimzi_docs):
     from pipeline.stack.topics import min_insync_replicas
-    from pipeline.topology import TOPICS, agency_submissions
+    from pipeline.topology import TOPICS, agency_lanes
 
     by_name = {t["spec"]["topicName"]: t for t in strimzi_docs["KafkaTopic"]}
-    wanted = [*TOPICS, *(agency_submissions(agency, urgent) for agency in agency_ids() for urgent in (False, True))]
+    wanted = [*TOPICS, *(lane for agency in agency_ids() for lane in agency_lanes(agency))]
     assert set(by_name) == {spec.name for spec in wanted}
     assert {"FGR", "ATF", "FGE-JAL"} <= set(agency_ids()), "the built-in registry's agencies that may submit"
     for spec in wanted:

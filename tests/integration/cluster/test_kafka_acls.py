@@ -43,6 +43,7 @@ from pipeline.topology import (
     TRACES_COMPLETED,
     TRACES_REQUESTED,
     TRACES_URGENT,
+    agency_lanes,
     agency_submissions,
 )
 from pipeline.worker.supervisor import parse_processors
@@ -167,7 +168,7 @@ def test_agencies_records_arrive_as_their_own_and_a_forged_one_is_dead_lettered(
                 for _, v in _read_all(settings, lane.name)]
     letters = [decode(v) for _, v in _read_all(settings, SEIZURES_DEAD_LETTER.name)]
     for agency, sent in run.sent.items():
-        own_topics = {settings.topic(agency_submissions(agency, urgent).name) for urgent in (False, True)}
+        own_topics = {settings.topic(lane.name) for lane in agency_lanes(agency)}
         from_topic = [e for e in enriched if e["source_topic"] in own_topics]
         assert from_topic and {e["event"]["agency_id"] for e in from_topic} == {agency}
         on_own = [d for d in letters if d["source_topic"] in own_topics]
@@ -192,8 +193,8 @@ def test_an_agency_may_not_write_as_another_agency_nor_on_the_shared_topic(run):
                   SEIZURES_RAW.name, SEIZURES_URGENT.name):
         with pytest.raises(TopicAuthorizationFailedError):
             send(settings, agency, settings.topic(topic))
-    for urgent in (False, True):  # its own, both lanes: accepted
-        send(settings, agency, settings.topic(agency_submissions(AGENCY, urgent).name))
+    for lane in agency_lanes(AGENCY):  # its own, both lanes: accepted
+        send(settings, agency, settings.topic(lane.name))
 
 
 def test_an_agency_may_read_no_topic_at_all(run):
