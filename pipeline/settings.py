@@ -17,6 +17,7 @@ LOG_LEVELS = ("INFO", "WARNING", "ERROR")
 DB_PURPOSES = ("worker", "api", "admin")
 KAFKA_NODE_COUNTS = (1, 3)  # a single node, or the smallest cluster that survives losing one broker
 KAFKA_SECURITY_MODES = ("none", "scram")
+TABLE_STORES = ("rocksdb", "memory")
 NODE_PORT_STEP = 100  # node i of a local cluster listens on the base ports + NODE_PORT_STEP * i
 
 # Every environment variable tracepipe reads, with its default and meaning: the single place to look.
@@ -48,6 +49,9 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "MVN": ("mvn", "Maven executable used to fetch the Kafka jars"),
     "LANG": ("en", "language of user-facing text: en or es"),
     "NAMESPACE": ("", "prefix of every topic and consumer group (isolates tests and parallel demos)"),
+    "TABLE_STORE": ("rocksdb", "where dedupe and the serial linker keep their tables: rocksdb (on disk, so a "
+                    "restart replays only the changelog's tail) or memory (rebuilt from the whole changelog)"),
+    "TABLES_DIR": ("", "directory of the workers' local table stores; empty: <STATE_DIR>/tables"),
     "WORKER_LOG_LEVEL": ("WARNING", "log level of the processor workers: INFO, WARNING or ERROR (not DEBUG)"),
     # Used by each worker process when it starts (pipeline/ops/metrics/sensor.py, snapshots.py):
     "METRICS_PORT": ("9100", "base port of the workers' /metrics (+ the processor's index); 0 disables"),
@@ -158,6 +162,13 @@ class Settings:
     kafka_user: str = ""  # empty: each process authenticates as its own role's principal
     kafka_password: Secret = field(default=Secret(""), repr=False)  # empty: from the credentials file
     kafka_credentials_override: str = ""
+    table_store: str = "rocksdb"  # rocksdb | memory
+    tables_dir_override: str = ""
+
+    @property
+    def tables_dir(self) -> Path:
+        """Where the workers keep their local table stores (one directory per processor's app)."""
+        return Path(self.tables_dir_override) if self.tables_dir_override else self.state_dir / "tables"
 
     def topic(self, name: str) -> str:
         """Physical topic name of a declared (logical) topic name."""
@@ -241,6 +252,9 @@ class Settings:
         if security not in KAFKA_SECURITY_MODES:
             raise ConfigError(f"{PREFIX}KAFKA_SECURITY must be one of {', '.join(KAFKA_SECURITY_MODES)}, "
                               f"got {security!r}")
+        table_store = get("TABLE_STORE").strip().lower() or "rocksdb"
+        if table_store not in TABLE_STORES:
+            raise ConfigError(f"{PREFIX}TABLE_STORE must be one of {', '.join(TABLE_STORES)}, got {table_store!r}")
         bootstrap = get("KAFKA_BOOTSTRAP").strip()
         replication = _replication(get("REPLICATION").strip(), nodes, local=not bootstrap)
         user, password = get("KAFKA_USER").strip(), get("KAFKA_PASSWORD")
@@ -278,4 +292,6 @@ class Settings:
             kafka_user=user,
             kafka_password=Secret(password),
             kafka_credentials_override=get("KAFKA_CREDENTIALS").strip(),
+            table_store=table_store,
+            tables_dir_override=get("TABLES_DIR").strip(),
         )

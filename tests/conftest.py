@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -23,12 +25,19 @@ def stack(settings: Settings):
     was_running = kafka.status(settings)[0] and postgres.status(settings)[0]
     report = local.up(settings)
     before = set(list_topics(settings))
+    tables_before = _table_stores(settings)
     yield report
+    for store in _table_stores(settings) - tables_before:  # the tests' workers' RocksDB tables, like their topics
+        shutil.rmtree(store, ignore_errors=True)
     # Every test namespaces its topics; drop the ones this session made, or a developer's broker keeps
     # thousands of partitions and takes minutes to start.
     delete_topics(settings, sorted(set(list_topics(settings)) - before))
     if not was_running:
         local.down(settings)
+
+
+def _table_stores(settings: Settings) -> set[Path]:
+    return set(settings.tables_dir.iterdir()) if settings.tables_dir.is_dir() else set()
 
 
 @pytest.fixture

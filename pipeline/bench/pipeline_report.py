@@ -16,6 +16,7 @@ from typing import Any
 
 from pipeline.bench.backfill import BackfillRun
 from pipeline.bench.ceiling import ChainRun
+from pipeline.bench.idle_memory import IdleRun
 from pipeline.bench.latency import LevelRun
 from pipeline.bench.perf_tools import PerfRun
 from pipeline.bench.report import markdown_table
@@ -195,19 +196,33 @@ def urgent_section(runs: Sequence[Sequence[UrgentRun]], probe_rate: float) -> Se
                    {"backlogs": backlogs, "runs": [[u.as_dict() for u in run] for run in runs]})
 
 
-def memory_section(runs: Sequence[BackfillRun]) -> Section:
-    """Peak RSS per worker and in total, over the backfill runs."""
-    rows, workers = [], {}
+def memory_section(runs: Sequence[BackfillRun], idles: Sequence[IdleRun] = ()) -> Section:
+    """Peak RSS per worker and in total over the backfill runs, and the idle resident sets beside them."""
+    rows, workers, idle_workers = [], {}, {}
     for index, first in enumerate(runs[0].processors):
         spread = _spread([run.processors[index].peak_rss_mib for run in runs])
         workers[first.name] = spread.as_dict(1)
-        rows.append({"worker": first.name, "processes": first.processes, "peak RSS MiB": spread.text(1)})
+        row = {"worker": first.name, "processes": first.processes, "peak RSS MiB": spread.text(1)}
+        if idles:
+            idle = _spread([run.rss_mib[first.name] for run in idles])
+            idle_workers[first.name] = idle.as_dict(1)
+            row["idle RSS MiB"] = idle.text(1)
+        rows.append(row)
     total = _spread([sum(f.peak_rss_mib for f in run.processors) for run in runs])
-    rows.append({"worker": "**all workers**", "processes": sum(f.processes for f in runs[0].processors),
-                 "peak RSS MiB": f"**{total.text(1)}**"})
-    how = (f"VmHWM (the kernel's peak resident set) of each worker process, read from /proc just before the "
+    last = {"worker": "**all workers**", "processes": sum(f.processes for f in runs[0].processors),
+            "peak RSS MiB": f"**{total.text(1)}**"}
+    figures: dict[str, Any] = {"workers_mib": workers, "total_mib": total.as_dict(1)}
+    how = (f"Peak: VmHWM (the kernel's peak resident set) of each worker process, read from /proc just before the "
            f"workers of a backfill of {runs[0].events:,} events were stopped; {len(runs)} run(s).")
-    return Section("memory", TITLES["memory"], how, rows, {"workers_mib": workers, "total_mib": total.as_dict(1)})
+    if idles:
+        idle_total = _spread([run.total_mib for run in idles])
+        last["idle RSS MiB"] = f"**{idle_total.text(1)}**"
+        figures |= {"idle_workers_mib": idle_workers, "idle_total_mib": idle_total.as_dict(1),
+                    "idle_settle_s": idles[0].settle_s}
+        how += (f" Idle: VmRSS of each worker {idles[0].settle_s:g} s after every processor was started in a "
+                f"fresh sandbox with nothing to do (one process each); {len(idles)} run(s).")
+    rows.append(last)
+    return Section("memory", TITLES["memory"], how, rows, figures)
 
 
 def restart_section(runs: Sequence[RestartRun]) -> Section:

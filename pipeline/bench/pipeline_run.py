@@ -22,6 +22,7 @@ from rich.console import Console
 
 from pipeline.bench.backfill import BackfillRun, run_backfill
 from pipeline.bench.ceiling import ChainRun, run_chain, run_kafka_perf
+from pipeline.bench.idle_memory import IdleRun, run_idle
 from pipeline.bench.kafka_io import KeyValue, TopicsDeleted, encoded
 from pipeline.bench.latency import LevelRun, run_level
 from pipeline.bench.live import live_pipeline
@@ -72,6 +73,7 @@ class PipelineBenchOptions:
     probe_rate: float = 2.0  # urgent probes per second
     idle_s: float = 10.0  # urgent baseline: seconds of probes with no backlog
     restart_firearms: int = 5_000
+    idle_settle_s: float = 45.0  # memory: seconds from workers start to reading their idle resident sets
     scale_events: int = 10_000
     scale_processor: str | None = None  # None: the processor that used the most CPU
 
@@ -102,6 +104,7 @@ class _Bench:
     records: list[KeyValue] = field(default_factory=list)
     firearms: list[FirearmTruth] = field(default_factory=list)
     backfills: list[BackfillRun] = field(default_factory=list)
+    idles: list[IdleRun] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     retries: int = 0
@@ -148,7 +151,7 @@ def run_pipeline_bench(settings: Settings, options: PipelineBenchOptions, out: P
     if wanted & {"latency", "urgent"}:
         bench.part("+".join(sorted(wanted & {"latency", "urgent"})), _live_parts)
     if "memory" in wanted:
-        bench.part("memory", lambda b: [memory_section(b.backfills)] if b.backfills else [])
+        bench.part("memory", _memory)
     if "restart" in wanted:
         bench.part("restart", _restart)
     if "scaling" in wanted:
@@ -172,6 +175,17 @@ def _backfill(bench: _Bench) -> list[Section]:
             background_firearms=bench.options.background_firearms)))
         bench.say(f"  {bench.backfills[-1].events_per_s:,.0f} events/s ({bench.backfills[-1].seconds:.0f} s)")
     return [backfill_section(bench.backfills, _parameters(bench.options))] if measured else []
+
+
+def _memory(bench: _Bench) -> list[Section]:
+    """Idle resident sets (every worker started, nothing to do), beside the backfills' peaks."""
+    for run in range(bench.options.pipeline_runs):
+        bench.say(f"memory {run + 1}/{bench.options.pipeline_runs}: every worker started, idle for "
+                  f"{bench.options.idle_settle_s:g} s")
+        bench.idles.append(bench.retrying("idle memory", lambda: run_idle(bench.settings,
+                                                                            bench.options.idle_settle_s)))
+        bench.say(f"  {bench.idles[-1].total_mib:,.0f} MiB resident in all")
+    return [memory_section(bench.backfills, bench.idles)] if bench.backfills else []
 
 
 def _ceiling(bench: _Bench) -> list[Section]:

@@ -1,4 +1,4 @@
-"""What a worker process cost: its peak resident memory and its CPU time, read from /proc.
+"""What a worker process cost: its peak (and current) resident memory and its CPU time, read from /proc.
 
 Peak RSS is the kernel's high-water mark (VmHWM), so a reading taken just before the worker is stopped is its
 peak over its whole life; CPU seconds (user + system, all threads) say which processor eats the shared cores,
@@ -35,3 +35,15 @@ def usage(pid: int) -> Usage | None:
     fields = stat[stat.rindex(")") + 2:].split()
     ticks = int(fields[11]) + int(fields[12])
     return Usage(peak_kib / 1024, ticks / os.sysconf("SC_CLK_TCK"))
+
+
+def resident_mib(pid: int) -> float | None:
+    """The process's resident set now (VmRSS), or None when it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None

@@ -42,7 +42,7 @@ class Sandbox:
         """The environment of this sandbox's workers: its namespace and database, faust's data in `datadir`,
         and no /metrics endpoint (its fixed ports would collide with a demo or a test running meanwhile)."""
         return {**os.environ, "TRACEPIPE_NAMESPACE": self.settings.namespace, "TRACEPIPE_PG_DB": self.settings.pg_db,
-                "TRACEPIPE_METRICS_PORT": "0", "APP_DATADIR": str(self.datadir)}
+                "TRACEPIPE_METRICS_PORT": "0", "TRACEPIPE_TABLES_DIR": str(self.datadir)}
 
 
 def declared_topics(settings: Settings) -> list[str]:

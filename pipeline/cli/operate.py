@@ -93,6 +93,9 @@ def bench(
                                          help="pipeline: firearms in dedupe's table when it restarts"),
     background_firearms: int = typer.Option(20_000, "--background-firearms", min=0,
                                             help="pipeline: commerce records of guns never seized, seeded as well"),
+    idle_settle_seconds: float = typer.Option(45.0, "--idle-settle-seconds", min=1.0,
+                                              help="pipeline: seconds the started workers idle before their "
+                                              "resident memory is read"),
 ) -> None:
     """Run a benchmark and write its results (benchmarks/results/bench-NAME.md and .json)."""
     from pipeline.bench.report import write_results
@@ -103,7 +106,8 @@ def bench(
         options = PipelineBenchOptions(
             parts=parse_parts(parts), runs=runs, pipeline_runs=pipeline_runs, days=days, per_day=per_day,
             rates=_numbers(rates), level_s=level_seconds, backlogs=_numbers(backlog),
-            restart_firearms=restart_firearms, background_firearms=background_firearms)
+            restart_firearms=restart_firearms, background_firearms=background_firearms,
+            idle_settle_s=idle_settle_seconds)
         console.print(str(run_pipeline_bench(STATE.settings, options, out, console)))
         return
     run = _bench_runner(name)

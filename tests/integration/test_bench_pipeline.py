@@ -24,7 +24,8 @@ def test_tiny_pipeline_bench_writes_its_results(stack, tmp_path):
     out = tmp_path / "results"
     result = subprocess.run(
         [TRACEPIPE, "bench", "pipeline", "--parts", "backfill,ceiling,memory", "--runs", "1", "--days", "1",
-         "--per-day", "100", "--background-firearms", "500", "--out", str(out)],
+         "--per-day", "100", "--background-firearms", "500", "--idle-settle-seconds", "5",
+         "--out", str(out)],
         capture_output=True, text=True, timeout=200, check=False)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     markdown = (out / "bench-pipeline.md").read_text()
@@ -56,3 +57,7 @@ def test_tiny_pipeline_bench_writes_its_results(stack, tmp_path):
     assert set(memory["workers_mib"]) == set(backfill["processors"])
     assert all(_positive(spread) for spread in memory["workers_mib"].values())
     assert _positive(memory["total_mib"])
+    # Idle: every worker was alive and resident when read (a worker that had died would fail the part).
+    assert set(memory["idle_workers_mib"]) == set(backfill["processors"]) and memory["idle_settle_s"] == 5
+    assert all(_positive(spread) for spread in memory["idle_workers_mib"].values())
+    assert _positive(memory["idle_total_mib"])

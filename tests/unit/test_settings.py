@@ -87,3 +87,15 @@ def test_the_credentials_file_defaults_to_the_state_dir(tmp_path):
         tmp_path / "kafka" / "credentials.json")
     elsewhere = tmp_path / "creds.json"
     assert Settings.from_env({"TRACEPIPE_KAFKA_CREDENTIALS": str(elsewhere)}).kafka_credentials_file == elsewhere
+
+
+def test_tables_live_on_rocksdb_under_the_state_dir_unless_told_otherwise(tmp_path):
+    default = Settings.from_env({"TRACEPIPE_STATE_DIR": str(tmp_path)})
+    assert (default.table_store, default.tables_dir) == ("rocksdb", tmp_path.resolve() / "tables")
+    chosen = Settings.from_env({"TRACEPIPE_TABLE_STORE": " Memory ", "TRACEPIPE_TABLES_DIR": str(tmp_path / "t")})
+    assert (chosen.table_store, chosen.tables_dir) == ("memory", tmp_path / "t")
+
+
+def test_an_unknown_table_store_names_the_choices():
+    with pytest.raises(ConfigError, match=r"TRACEPIPE_TABLE_STORE must be one of rocksdb, memory, got 'redis'"):
+        Settings.from_env({"TRACEPIPE_TABLE_STORE": "redis"})

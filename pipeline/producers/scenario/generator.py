@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import copy
 import math
 from collections import deque
@@ -73,6 +74,7 @@ class _ScenarioBuilder:
         self.truth: list[TruthRow] = []
         self.firearms: list[FirearmTruth] = []
         self.sightings: list[_Sighting] = []
+        self.sighting_days: list[int] = []  # ordinal day of each sighting, nondecreasing (days run in order)
         self.pending: deque[tuple[FirearmTruth, Seizure, Agency]] = deque()
 
     # -- the day loop -------------------------------------------------------------------------------
@@ -169,18 +171,19 @@ class _ScenarioBuilder:
         index = self.append(event, row)
         if status is SerialStatus.PRESENT and not mistyped:
             self.sightings.append(_Sighting(index, gun, seizure, agency, day))
+            self.sighting_days.append(day.toordinal())
         if self.rng.random() < self.rates.exact_resend:
             resend = replace(row, index=index + 1, kind=TruthKind.EXACT_RESEND, duplicate_of=index)
             self.append(copy.deepcopy(event), resend)
 
     def recent_sighting(self, day: date, window_days: int) -> _Sighting | None:
-        """A random sighting reported within `window_days` before `day`."""
-        recent = []
-        for sighting in reversed(self.sightings):
-            if (day - sighting.day).days > window_days:
-                break
-            recent.append(sighting)
-        return self.rng.choice(recent) if recent else None
+        """A random sighting reported within `window_days` before `day` (newest first, as the draw has always
+        been made: the same seed gives the same scenario). A bisection, not a scan: a million-event scenario
+        has hundreds of thousands of sightings in a week."""
+        first = bisect.bisect_left(self.sighting_days, day.toordinal() - window_days)
+        if first == len(self.sightings):
+            return None
+        return self.sightings[self.rng.choice(range(len(self.sightings) - 1, first - 1, -1))]
 
     def second_agency(self, original: Agency, seizure: Seizure) -> Agency:
         """Who enters an already reported seizure again: mostly FGR after a state, or the state after FGR."""

@@ -67,7 +67,7 @@ def worker_env(settings: Settings, datadir) -> dict[str, str]:
             "TRACEPIPE_KAFKA_NODES": str(settings.kafka_nodes), "TRACEPIPE_KAFKA_SECURITY": "scram",
             "TRACEPIPE_REPLICATION": str(settings.replication), "TRACEPIPE_KAFKA_BOOTSTRAP": "",
             "TRACEPIPE_KAFKA_USER": "", "TRACEPIPE_KAFKA_PASSWORD": "", "TRACEPIPE_KAFKA_CREDENTIALS": "",
-            "TRACEPIPE_PG_DB": settings.pg_db, "TRACEPIPE_METRICS_PORT": "0", "APP_DATADIR": str(datadir)}
+            "TRACEPIPE_PG_DB": settings.pg_db, "TRACEPIPE_METRICS_PORT": "0", "TRACEPIPE_TABLES_DIR": str(datadir)}
 
 
 def authorized(settings: Settings, principal: str, topics: list[str]) -> dict[str, set[str]]:

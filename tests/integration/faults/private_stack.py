@@ -32,7 +32,7 @@ def worker_env(settings: Settings, datadir: Path) -> dict[str, str]:
            "TRACEPIPE_KAFKA_CREDENTIALS": settings.kafka_credentials_override,
            "TRACEPIPE_REPLICATION": str(settings.replication),
            "TRACEPIPE_PG_PORT": str(settings.pg_port), "TRACEPIPE_PG_DB": settings.pg_db,
-           "TRACEPIPE_METRICS_PORT": "0", "APP_DATADIR": str(datadir)}
+           "TRACEPIPE_METRICS_PORT": "0", "TRACEPIPE_TABLES_DIR": str(datadir)}
     env["TRACEPIPE_KAFKA_PASSWORD"] = settings.kafka_password.reveal()  # empty: each worker its own principal's
     return env
 
