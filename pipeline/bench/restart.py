@@ -19,6 +19,8 @@ from pipeline.bench.sandbox import declared_topics, sandbox
 from pipeline.bench.workload import first_sightings, resighting, scenario_for
 from pipeline.errors import StackError
 from pipeline.kafka_access import clients, principals
+from pipeline.producers.scenario import Scenario
+from pipeline.producers.scenario.truth import TruthKind
 from pipeline.settings import Settings
 from pipeline.stack.topics import partitions_of
 from pipeline.topology import SEIZURES_RAW, TRACES_RECOVERIES, TRACES_REQUESTED, TRACES_URGENT, processor
@@ -42,8 +44,8 @@ class RestartRun:
 
 def run_restarts(base: Settings, firearms: int, runs: int, seed: int, timeout_s: float = 180.0) -> list[RestartRun]:
     """Fill dedupe's table with about `firearms` guns, then crash and restart it `runs` times."""
-    scenario = scenario_for(round(firearms / 0.87), seed)
-    events = scenario.events[:round(firearms / 0.87)]
+    scenario, count = _scenario_with(firearms, seed)
+    events = scenario.events[:count]
     known = first_sightings(scenario, 0, len(events))
     if len(known) < runs:
         raise StackError("too few known guns to probe the restarted table with")
@@ -64,6 +66,19 @@ def run_restarts(base: Settings, firearms: int, runs: int, seed: int, timeout_s:
             return results
         finally:
             workers.stop()
+
+
+def _scenario_with(firearms: int, seed: int) -> tuple[Scenario, int]:
+    """A scenario and how many of its events hold about `firearms` new guns. The share of events that are new
+    guns falls as an archive grows (more repeats of guns seen before): 0.87 at 100,000 events, 0.70 at 1.15
+    million, so the count is corrected from the scenario itself."""
+    count = round(firearms / 0.87)
+    while True:
+        scenario = scenario_for(count, seed)
+        new = sum(1 for row in scenario.truth[:count] if row.kind is TruthKind.NEW_FIREARM)
+        if new >= firearms * 0.98:
+            return scenario, count
+        count = round(count * firearms / max(new, 1) * 1.02)
 
 
 def _changelog(settings: Settings) -> str:
