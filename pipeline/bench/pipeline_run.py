@@ -157,7 +157,8 @@ def run_pipeline_bench(settings: Settings, options: PipelineBenchOptions, out: P
     if "scaling" in wanted:
         bench.part("scaling", _scaling)
     bench.seconds["total"] = time.monotonic() - began
-    parameters = _parameters(options) | {"runs_retried_after_topics_deleted": bench.retries}
+    parameters = _parameters(options) | {"runs_retried_after_topics_deleted": bench.retries,
+                                         "table_store": settings.table_store}
     path = write_pipeline_results(out, bench.sections, machine(), versions(settings), parameters, bench.seconds)
     bench.say(f"results in {path} and {path.with_suffix('.json')}")
     return path
