@@ -88,7 +88,10 @@ def run_backfill(base: Settings, records: Sequence[KeyValue], firearms: Sequence
         sampler = ProgressSampler(settings, names)
         began = time.time()
         workers.start()
-        extras = {name: start_workers([name] * count, env) for name, count in extra.items()}
+        # Each extra process keeps its tables in its own directory, as faust advises for workers sharing a
+        # machine: RocksDB locks a partition's database, and the group moves partitions between the processes.
+        extras = {name: [start_workers([name], env | {"TRACEPIPE_TABLES_DIR": str(box.datadir / f"{name}-{i}")})[0]
+                         for i in range(1, count + 1)] for name, count in extra.items()}
         watchdog = StallWatchdog(settings, names, workers.restart)
         watchdog.start()
         sampler.start()

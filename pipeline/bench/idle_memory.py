@@ -2,7 +2,7 @@
 what keeping the pipeline up costs a machine between bursts (VmRSS at that moment, not a peak).
 
 Every processor starts in a fresh sandbox, as the demo starts them; after `settle_s` (joined, partitions
-assigned, tables opened) each worker's resident set is read from /proc.
+assigned, tables opened) each worker's resident set (RSS) and proportional set (PSS) are read from /proc.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.bench.procstat import resident_mib
+from pipeline.bench.procstat import proportional_mib, resident_mib
 from pipeline.bench.sandbox import sandbox
 from pipeline.errors import StackError
 from pipeline.settings import Settings
@@ -24,6 +24,12 @@ class IdleRun:
 
     rss_mib: dict[str, float]
     settle_s: float
+    pss_mib: dict[str, float]
+
+    @property
+    def total_pss_mib(self) -> float:
+        """All workers together, shared pages counted once."""
+        return sum(self.pss_mib.values())
 
     @property
     def total_mib(self) -> float:
@@ -33,7 +39,8 @@ class IdleRun:
     def as_dict(self) -> dict[str, Any]:
         """For the JSON results."""
         return {"settle_s": self.settle_s, "total_mib": round(self.total_mib, 1),
-                "workers_mib": {name: round(mib, 1) for name, mib in self.rss_mib.items()}}
+                "workers_mib": {name: round(mib, 1) for name, mib in self.rss_mib.items()},
+                "total_pss_mib": round(self.total_pss_mib, 1)}
 
 
 def run_idle(base: Settings, settle_s: float) -> IdleRun:
@@ -45,9 +52,11 @@ def run_idle(base: Settings, settle_s: float) -> IdleRun:
         try:
             time.sleep(settle_s)
             rss = {name: resident_mib(proc.pid) for name, proc in workers.procs.items()}
+            pss = {name: proportional_mib(proc.pid) for name, proc in workers.procs.items()}
         finally:
             workers.stop()
-    gone = sorted(name for name, mib in rss.items() if mib is None)
+    gone = sorted(name for name in rss if rss[name] is None or pss[name] is None)
     if gone:
         raise StackError(f"worker(s) {', '.join(gone)} exited before their idle memory was read")
-    return IdleRun({name: mib for name, mib in rss.items() if mib is not None}, settle_s)
+    return IdleRun({name: mib for name, mib in rss.items() if mib is not None}, settle_s,
+                   {name: mib for name, mib in pss.items() if mib is not None})

@@ -216,11 +216,13 @@ def memory_section(runs: Sequence[BackfillRun], idles: Sequence[IdleRun] = ()) -
            f"workers of a backfill of {runs[0].events:,} events were stopped; {len(runs)} run(s).")
     if idles:
         idle_total = _spread([run.total_mib for run in idles])
-        last["idle RSS MiB"] = f"**{idle_total.text(1)}**"
+        idle_pss = _spread([run.total_pss_mib for run in idles])
+        last["idle RSS MiB"] = f"**{idle_total.text(1)}** (PSS {idle_pss.text(1)})"
         figures |= {"idle_workers_mib": idle_workers, "idle_total_mib": idle_total.as_dict(1),
-                    "idle_settle_s": idles[0].settle_s}
+                    "idle_total_pss_mib": idle_pss.as_dict(1), "idle_settle_s": idles[0].settle_s}
         how += (f" Idle: VmRSS of each worker {idles[0].settle_s:g} s after every processor was started in a "
-                f"fresh sandbox with nothing to do (one process each); {len(idles)} run(s).")
+                f"fresh sandbox with nothing to do (one process each); {len(idles)} run(s). PSS: the same "
+                "workers' proportional set, shared library pages counted once among them.")
     rows.append(last)
     return Section("memory", TITLES["memory"], how, rows, figures)
 

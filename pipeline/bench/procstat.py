@@ -39,11 +39,21 @@ def usage(pid: int) -> Usage | None:
 
 def resident_mib(pid: int) -> float | None:
     """The process's resident set now (VmRSS), or None when it is gone."""
+    return _kib_field(f"/proc/{pid}/status", "VmRSS:")
+
+
+def proportional_mib(pid: int) -> float | None:
+    """The process's proportional set now (Pss: each shared page divided among the processes mapping it, so
+    the workers' sum is the memory they really take; their RSS sum counts the shared libraries ten times)."""
+    return _kib_field(f"/proc/{pid}/smaps_rollup", "Pss:")
+
+
+def _kib_field(path: str, name: str) -> float | None:
     try:
-        status = Path(f"/proc/{pid}/status").read_text()
+        text = Path(path).read_text()
     except (FileNotFoundError, ProcessLookupError):
         return None
-    for line in status.splitlines():
-        if line.startswith("VmRSS:"):
+    for line in text.splitlines():
+        if line.startswith(name):
             return int(line.split()[1]) / 1024
     return None

@@ -61,3 +61,5 @@ def test_tiny_pipeline_bench_writes_its_results(stack, tmp_path):
     assert set(memory["idle_workers_mib"]) == set(backfill["processors"]) and memory["idle_settle_s"] == 5
     assert all(_positive(spread) for spread in memory["idle_workers_mib"].values())
     assert _positive(memory["idle_total_mib"])
+    # Shared pages are counted once in PSS, ten times in the RSS sum.
+    assert 0 < memory["idle_total_pss_mib"]["median"] < memory["idle_total_mib"]["median"]
