@@ -36,7 +36,8 @@ from pipeline.errors import StackError
 from pipeline.kafka_access import clients, principals
 from pipeline.settings import Settings
 from pipeline.stack.topics import partitions_of
-from pipeline.worker.supervisor import SUPERVISOR_PID_ENV, stop_workers
+from pipeline.worker.lifeline import SUPERVISOR_PID_ENV
+from pipeline.worker.supervisor import stop_workers
 
 HOPS = ("intake", "dedupe", "manufacturer", "wholesaler", "dealer", "purchaser", "sink")
 

@@ -24,7 +24,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pipeline.kafka_access import clients, principals
 from pipeline.settings import Settings
 from pipeline.worker import faust_fixes
-from pipeline.worker.supervisor import die_with_supervisor
+from pipeline.worker.lifeline import die_with_supervisor
 
 CLIENTS = ("faust", "aiokafka")
 

@@ -9,7 +9,7 @@ import faust
 
 from pipeline.settings import Settings
 from pipeline.worker.app import build_app
-from pipeline.worker.supervisor import die_with_supervisor
+from pipeline.worker.lifeline import die_with_supervisor
 
 
 def run_processor(name: str, settings: Settings) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pipeline.errors import ConfigError
 from pipeline.settings import Settings
 from pipeline.worker.app import STEPS
+from pipeline.worker.lifeline import SUPERVISOR_PID_ENV
 from pipeline.worker.watchdog import StallWatchdog
 
 log = logging.getLogger(__name__)
@@ -28,30 +29,6 @@ def parse_processors(text: str | None) -> list[str]:
     if unknown:
         raise ConfigError(f"unknown processor(s): {', '.join(unknown)}; choose from {', '.join(STEPS)}")
     return names
-
-
-SUPERVISOR_PID_ENV = "TRACEPIPE_SUPERVISOR_PID"
-
-
-def die_with_supervisor(env: Mapping[str, str], poll_s: float = 1.0) -> None:
-    """In a worker, first thing: end this process (SIGKILL, like every stop) when the supervisor that started
-    it is gone, so no worker is ever orphaned.
-
-    A watcher thread polls the parent pid. Two simpler ways fail: a `preexec_fn` runs Python in a fork of a
-    threaded process, which can deadlock on a lock another thread held at fork time (the new worker then
-    never started, and the watchdog restarted it after its 45 s grace); and prctl's parent-death signal fires
-    when the *thread* that started the worker ends, e.g. the watchdog's.
-    """
-    if not env.get(SUPERVISOR_PID_ENV):
-        return  # started by hand, not by a supervisor
-    supervisor = int(env[SUPERVISOR_PID_ENV])
-
-    def watch() -> None:
-        while os.getppid() == supervisor:
-            time.sleep(poll_s)
-        os.kill(os.getpid(), signal.SIGKILL)
-
-    threading.Thread(target=watch, name="die-with-supervisor", daemon=True).start()
 
 
 def start_workers(names: Sequence[str], env: Mapping[str, str] | None = None) -> list[subprocess.Popen]:

@@ -9,11 +9,11 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.worker.supervisor import SUPERVISOR_PID_ENV
+from pipeline.worker.lifeline import SUPERVISOR_PID_ENV
 
 # Stands in for a worker: arms the watcher, then would run for a minute.
 WORKER = ("import os, time\n"
-          "from pipeline.worker.supervisor import die_with_supervisor\n"
+          "from pipeline.worker.lifeline import die_with_supervisor\n"
           "die_with_supervisor(os.environ, poll_s=0.05)\n"
           "time.sleep(60)\n")
 # Stands in for a supervisor that dies at once: starts the worker, prints its pid, exits.
