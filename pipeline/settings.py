@@ -103,6 +103,14 @@ def _int(name: str, raw: str, low: int, high: int) -> int:
     return value
 
 
+def _choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
+    """A word from `choices`, in any case; blank means the first."""
+    value = raw.strip().lower() or choices[0]
+    if value not in choices:
+        raise ConfigError(f"{PREFIX}{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 def _choice_int(name: str, raw: str, choices: tuple[int, ...]) -> int:
     value = _int(name, raw, min(choices), max(choices))
     if value not in choices:
@@ -248,13 +256,8 @@ class Settings:
         if log_level not in LOG_LEVELS:
             raise ConfigError(f"{PREFIX}WORKER_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
         nodes = _choice_int("KAFKA_NODES", get("KAFKA_NODES").strip() or "1", KAFKA_NODE_COUNTS)
-        security = get("KAFKA_SECURITY").strip().lower() or "none"
-        if security not in KAFKA_SECURITY_MODES:
-            raise ConfigError(f"{PREFIX}KAFKA_SECURITY must be one of {', '.join(KAFKA_SECURITY_MODES)}, "
-                              f"got {security!r}")
-        table_store = get("TABLE_STORE").strip().lower() or "rocksdb"
-        if table_store not in TABLE_STORES:
-            raise ConfigError(f"{PREFIX}TABLE_STORE must be one of {', '.join(TABLE_STORES)}, got {table_store!r}")
+        security = _choice("KAFKA_SECURITY", get("KAFKA_SECURITY"), KAFKA_SECURITY_MODES)
+        table_store = _choice("TABLE_STORE", get("TABLE_STORE"), TABLE_STORES)
         bootstrap = get("KAFKA_BOOTSTRAP").strip()
         replication = _replication(get("REPLICATION").strip(), nodes, local=not bootstrap)
         user, password = get("KAFKA_USER").strip(), get("KAFKA_PASSWORD")

@@ -180,13 +180,15 @@ def _backfill(bench: _Bench) -> list[Section]:
 
 def _memory(bench: _Bench) -> list[Section]:
     """Idle resident sets (every worker started, nothing to do), beside the backfills' peaks."""
+    if not bench.backfills:  # the backfill part failed: no peaks to set the idle sets beside
+        return []
     for run in range(bench.options.pipeline_runs):
         bench.say(f"memory {run + 1}/{bench.options.pipeline_runs}: every worker started, idle for "
                   f"{bench.options.idle_settle_s:g} s")
         bench.idles.append(bench.retrying("idle memory", lambda: run_idle(bench.settings,
                                                                             bench.options.idle_settle_s)))
         bench.say(f"  {bench.idles[-1].total_mib:,.0f} MiB resident in all")
-    return [memory_section(bench.backfills, bench.idles)] if bench.backfills else []
+    return [memory_section(bench.backfills, bench.idles)]
 
 
 def _ceiling(bench: _Bench) -> list[Section]:

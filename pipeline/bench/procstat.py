@@ -22,37 +22,37 @@ class Usage:
 
 def usage(pid: int) -> Usage | None:
     """The process's usage, or None when it is gone."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
+    status, stat = _read(f"/proc/{pid}/status"), _read(f"/proc/{pid}/stat")
+    if status is None or stat is None:
         return None
-    peak_kib = 0
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            peak_kib = int(line.split()[1])
     # Fields after the command (which may hold spaces) start after the last ')': utime and stime are 14 and 15.
     fields = stat[stat.rindex(")") + 2:].split()
     ticks = int(fields[11]) + int(fields[12])
-    return Usage(peak_kib / 1024, ticks / os.sysconf("SC_CLK_TCK"))
+    return Usage(_mib_field(status, "VmHWM:") or 0.0, ticks / os.sysconf("SC_CLK_TCK"))
 
 
 def resident_mib(pid: int) -> float | None:
     """The process's resident set now (VmRSS), or None when it is gone."""
-    return _kib_field(f"/proc/{pid}/status", "VmRSS:")
+    status = _read(f"/proc/{pid}/status")
+    return None if status is None else _mib_field(status, "VmRSS:")
 
 
 def proportional_mib(pid: int) -> float | None:
     """The process's proportional set now (Pss: each shared page divided among the processes mapping it, so
     the workers' sum is the memory they really take; their RSS sum counts the shared libraries ten times)."""
-    return _kib_field(f"/proc/{pid}/smaps_rollup", "Pss:")
+    rollup = _read(f"/proc/{pid}/smaps_rollup")
+    return None if rollup is None else _mib_field(rollup, "Pss:")
 
 
-def _kib_field(path: str, name: str) -> float | None:
+def _read(path: str) -> str | None:
     try:
-        text = Path(path).read_text()
+        return Path(path).read_text()
     except (FileNotFoundError, ProcessLookupError):
         return None
+
+
+def _mib_field(text: str, name: str) -> float | None:
+    """A `Name:   1234 kB` line of a /proc file, in MiB."""
     for line in text.splitlines():
         if line.startswith(name):
             return int(line.split()[1]) / 1024
