@@ -26,7 +26,6 @@ from pipeline.kafka_access import clients, credentials, principals
 from pipeline.ops.lag.report import read_lag_report
 from pipeline.producers.publisher import SeizurePublisher
 from pipeline.producers.scenario import generate_scenario
-from pipeline.producers.scenario_publish import publish_scenario
 from pipeline.producers.submissions_topic import submission_lanes
 from pipeline.settings import Secret, Settings
 from pipeline.stack.kafka_acls import DOWNSTREAM_GROUP_PREFIX
@@ -140,7 +139,7 @@ def run(cluster, tmp_path_factory) -> Run:
     try:
         assert harness.publish(scenario.events) == len(scenario.events)  # as admin, on seizures.raw
         as_agency = as_principal(settings, principals.agency(AGENCY))
-        assert publish_scenario(as_agency, [*mine, forged]) == len(mine) + 1  # on seizures.raw.FGE-JAL
+        assert publish_as_new_agency(as_agency, [*mine, forged]) == len(mine) + 1  # on seizures.raw.FGE-JAL
         harness.wait_drained(timeout=300)
         provision(settings, [LATE])
         late = agency_events(scenario, LATE)[:5]
